@@ -1,0 +1,69 @@
+"""The common document form: every input format becomes ordered lines and table grids of cell
+strings, each with a reference back to the source. Segmentation and extraction read only this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Where a piece of text came from: a source line, a PDF page and box, or an HTML node."""
+
+    line: int | None = None
+    page: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    node: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.page is not None:
+            parts.append(f"page {self.page}")
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.bbox is not None:
+            parts.append("bbox " + ",".join(f"{v:.0f}" for v in self.bbox))
+        if self.node:
+            parts.append(self.node)
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    ref: Ref
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    ref: Ref
+
+
+@dataclass
+class Table:
+    """A grid of anchor cells, row by row (cells covered by a span are not repeated)."""
+
+    rows: list[list[Cell]]
+    ref: Ref
+
+    def cells(self):
+        for row in self.rows:
+            yield from row
+
+
+@dataclass
+class Document:
+    source: str
+    media_type: str
+    encoding: str | None
+    blocks: list[Line | Table] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[Line]:
+        return [b for b in self.blocks if isinstance(b, Line)]
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
