@@ -1,0 +1,54 @@
+"""Plain-text adapter: tab- or pipe-delimited table layouts of converted reports into a Document.
+
+Layouts handled by general rules: one row per line (tabs), one cell per line (tab-indented, rows
+separated by blank lines), pipe-terminated cells with `|||` filler, labels wrapped onto a
+following undelimited line, and tables interrupted by blank lines or page breaks.
+"""
+
+from __future__ import annotations
+
+from ..document import Cell, Document, Line, Ref, Table
+from ..labels import clean
+from ..segment import heading
+from ..values import parse
+
+_CONTINUATION_MAX = 80
+
+
+def _cells(raw: str) -> list[str]:
+    if "\t" in raw:
+        parts = [p.strip() for p in raw.split("\t")]
+        while parts and not parts[0]:  # leading tabs are indentation or covered cells
+            parts.pop(0)
+        return parts
+    return [p.strip() for p in raw.split("|") if p.strip()]  # runs of pipes are filler
+
+
+def read_text(text: str, source: str, encoding: str | None, media_type: str = "text/plain") -> Document:
+    doc = Document(source, media_type, encoding)
+    table: Table | None = None
+    for number, raw in enumerate(text.split("\n"), start=1):
+        ref = Ref(line=number)
+        if "\t" in raw or "|" in raw:
+            if table is None:
+                table = Table([], ref)
+                doc.blocks.append(table)
+            cells = _cells(raw)
+            if cells:
+                table.rows.append([Cell(t, ref) for t in cells])
+        elif not raw.strip():
+            continue  # blank lines separate rows or pages, not tables
+        elif table is not None and _continues(table, raw):
+            last = table.rows[-1][-1]
+            table.rows[-1][-1] = Cell(last.text + raw.strip(), last.ref)
+        else:
+            table = None
+            doc.blocks.append(Line(raw.strip(), ref))
+    return doc
+
+
+def _continues(table: Table, raw: str) -> bool:
+    """A short undelimited line inside a table continues the label above it (a wrapped cell)."""
+    if not table.rows or heading(raw) or "。" in raw or len(clean(raw)) > _CONTINUATION_MAX:
+        return False
+    return parse(table.rows[-1][-1].text).kind == "text"

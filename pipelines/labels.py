@@ -1,0 +1,61 @@
+"""Label normalisation and matching against the template's vocabularies.
+
+A label is compared by its key: NFKC, no whitespace, no leading enumerator (一、 （一） 1. 1、),
+no parenthetical annotations, no punctuation. Matching is exact on keys first, then tolerant of a
+typo (similarity ≥ 0.8, unique best), then of truncation (the key is a prefix of one label).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from typing import Iterable
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"), " ")
+_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[、.)]|[①-⑳])")
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
+_UNCLOSED = re.compile(r"\([^)]*$")
+_NON_WORD = re.compile(r"[\W_]+")
+FUZZY_RATIO = 0.8
+
+
+def clean(text: str) -> str:
+    """NFKC with invisible spaces made visible and whitespace runs collapsed to nothing."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.translate(_INVISIBLE)))
+
+
+def key(text: str) -> str:
+    s = _ENUMERATOR.sub("", clean(text))
+    while _PARENTHETICAL.search(s):
+        s = _PARENTHETICAL.sub("", s)
+    return _NON_WORD.sub("", _UNCLOSED.sub("", s))
+
+
+class Vocabulary:
+    """Codes with their labels; `match` gives the code a label means, or None."""
+
+    def __init__(self, entries: Iterable[tuple[str, str]]):
+        self.entries = [(code, key(label)) for code, label in entries]
+        self.exact = {k: code for code, k in self.entries}
+
+    def match(self, text: str) -> str | None:
+        k = key(text)
+        if not k:
+            return None
+        if k in self.exact:
+            return self.exact[k]
+        if len(k) >= 4:
+            scored = sorted(((SequenceMatcher(None, k, lk).ratio(), code) for code, lk in self.entries),
+                            reverse=True)
+            best = [(r, c) for r, c in scored if r >= FUZZY_RATIO]
+            if best and (len(best) == 1 or best[0][1] == best[1][1] or best[0][0] > best[1][0]):
+                return best[0][1]
+        return None
+
+    def prefixed(self, text: str) -> list[str]:
+        """Codes whose label starts with this (truncated) label, in vocabulary order, unique."""
+        k = key(text)
+        if len(k) < 2:
+            return []
+        return list(dict.fromkeys(code for code, lk in self.entries if lk.startswith(k)))

@@ -1,0 +1,39 @@
+"""Parsing of table cell text into numbers, blanks and placeholders."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .labels import clean
+
+# Printed for "nothing to report"; they mean 0 in sections 三/四 and "absent" in section 二.
+PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "／", "\\", "不适用", "N/A", "n/a", "无", "空"})
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|万|元|件|项|个|条|次)?$")
+_UNIT_SCALE = {"万元": 10000, "万": 10000, "元": 1}
+
+
+@dataclass(frozen=True)
+class CellValue:
+    kind: str  # "number" | "blank" | "placeholder" | "text"
+    number: Decimal | None = None
+    unit_scale: int | None = None  # 10000 for 万/万元, 1 for 元, None when the cell names no money unit
+
+    @property
+    def is_value(self) -> bool:
+        return self.kind != "text"
+
+
+def parse(text: str) -> CellValue:
+    s = clean(text).replace("\u2212", "-").replace(",", "")
+    if not s:
+        return CellValue("blank")
+    if s in PLACEHOLDERS:
+        return CellValue("placeholder")
+    m = _NUMBER.match(s)
+    if not m:
+        return CellValue("text")
+    sign, digits, unit = m.groups()
+    number = Decimal(digits) * (-1 if sign == "-" else 1)
+    return CellValue("number", number, _UNIT_SCALE.get(unit or ""))
