@@ -10,6 +10,7 @@ the raw text kept); a section 二 item the report leaves out is absent, never 0.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -31,7 +32,6 @@ _ROWS = Vocabulary([(g.code, label) for g in T.OUTCOME_GROUPS for label in g.lab
                    + [(c.code, label) for c in T.OUTCOMES for label in c.labels])
 _COLUMNS = Vocabulary([(c.code, label) for c in T.APPLICANTS for label in c.labels]
                       + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", "申请人情况")])
-_PROCEEDINGS = Vocabulary([(c.code, c.label_zh) for c in T.PROCEEDINGS])
 _ITEMS = Vocabulary([(c.code, label) for c in T.PROACTIVE_ITEMS for label in c.labels])
 _METRICS = Vocabulary([(m.code, label) for m in T.PROACTIVE_METRICS for label in m.labels])
 _GROUP_CODES = {g.code for g in T.OUTCOME_GROUPS}
@@ -82,21 +82,29 @@ def _failer(source: str):
 
 
 _SIGNATURES = {"applications": "本年新收", "review_litigation": "复议后起诉", "proactive": "信息内容"}
+_PAGE_MARK = re.compile(r"^[-—–]+\d+[-—–]+$|^第\d+页(共\d+页)?$")
 _TITLES = {"applications": "section 三 (收到和处理政府信息公开申请情况)",
            "review_litigation": "section 四 (行政复议、行政诉讼)", "proactive": "section 二 (主动公开)"}
 
 
 def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[Token]:
-    """The section's table cells in order; tables are looked for by content if no heading was found."""
-    tables: list[Table] = seg.tables(section)
-    if not tables and section not in seg.sections:
-        everything = [b for blocks in seg.sections.values() for b in blocks] + seg.front
-        tables = [b for b in everything if isinstance(b, Table)
+    """The section's table cells in order, with its short lines (one-cell rows of a table whose
+    layout was lost); without a heading, the tables are found by their content."""
+    if section in seg.sections:
+        blocks = [b for b in seg.sections[section] if isinstance(b, Table) or _is_cell_like(b.text)]
+    else:
+        everything = seg.front + [b for blocks in seg.sections.values() for b in blocks]
+        blocks = [b for b in everything if isinstance(b, Table)
                   and any(_SIGNATURES[section] in clean(c.text) for c in b.cells())]
-    tokens = [Token(c.text, str(c.ref), parse(c.text)) for t in tables for c in t.cells()]
+    cells = [c for b in blocks for c in (b.cells() if isinstance(b, Table) else [b])]
+    tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not _PAGE_MARK.match(clean(c.text))]
     if required and not any(t.value.kind == "number" for t in tokens):
         fail(f"{_TITLES[section]}: no table with values found")
     return tokens
+
+
+def _is_cell_like(text: str) -> bool:
+    return "。" not in text and len(clean(text)) <= 120
 
 
 def _fit(values: list[Token], n: int) -> list[Token]:
@@ -121,6 +129,16 @@ def _count(tok: Token, where: str, fail) -> int:
 # --- section 三 -----------------------------------------------------------------------------------
 
 
+def _match_row(text: str) -> str | None:
+    """A row label, or a cell holding a group label and its row label run together with spaces."""
+    parts = text.split()
+    for start in range(len(parts)):
+        code = _ROWS.match(" ".join(parts[start:]))
+        if code:
+            return code
+    return None
+
+
 def _applications(tokens: list[Token], report_id: str, fail) -> tuple[str, pl.DataFrame]:
     rows: dict[str, list[Token]] = {}
     current: str | None = None
@@ -142,8 +160,10 @@ def _applications(tokens: list[Token], report_id: str, fail) -> tuple[str, pl.Da
             if current is not None:
                 values.append(tok)
             continue
+        if current == "carried_forward" and values:
+            break  # the table's last row is complete; notes may follow
         in_header = current is None
-        code = (None if in_header and _COLUMNS.match(tok.text) else _ROWS.match(tok.text))
+        code = None if in_header and _COLUMNS.match(tok.text) else _match_row(tok.text)
         if code is None:
             if in_header or _COLUMNS.match(tok.text) or not clean(tok.text):
                 continue  # column headers, also when repeated after a page break
@@ -170,13 +190,16 @@ def _applications(tokens: list[Token], report_id: str, fail) -> tuple[str, pl.Da
 def _review_litigation(tokens: list[Token], report_id: str, fail) -> pl.DataFrame:
     """One data row of 15 cells, mapped by position (5 results × 3 proceedings) once the header's
     three proceedings are found: header labels truncate and repeat (template.md §7.3)."""
-    found = [_PROCEEDINGS.match(t.text) for t in tokens if not t.value.is_value]
-    if [p for p in T.PROCEEDING_CODES if p in found] != list(T.PROCEEDING_CODES):
-        fail("section 四: header does not name 行政复议, 未经复议直接起诉 and 复议后起诉")
-    last_header = max(i for i, t in enumerate(tokens) if not t.value.is_value)
-    values = _fit([t for t in tokens[last_header + 1:]], 15)
     n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
-    if len(values) != n or any(not t.value.is_value for t in values):
+    first = next(i for i, t in enumerate(tokens) if t.value.kind == "number")
+    header = "".join(clean(t.text) for t in tokens[:first])
+    at = [header.find(p.label_zh) for p in T.PROCEEDINGS]
+    if min(at) < 0 or at != sorted(at):
+        fail("section 四: header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order")
+    start = max((i for i, t in enumerate(tokens[:first]) if not t.value.is_value), default=-1) + 1
+    end = next((i for i in range(first, len(tokens)) if not tokens[i].value.is_value), len(tokens))
+    values = _fit(tokens[start:end], n)
+    if len(values) != n:
         fail(f"section 四: found {len(values)} value cells after the header, expected {n}")
     records = [
         (report_id, p, r, _count(tok, f"section 四 {p}.{r}", fail), tok.text, tok.ref)
@@ -191,6 +214,7 @@ def _review_litigation(tokens: list[Token], report_id: str, fail) -> pl.DataFram
 def _resolve_metrics(labels: list[Token], fail) -> list[tuple[str, int | None]]:
     """Header labels → metric codes: exact or fuzzy first, then truncated labels in template order.
     Each metric comes with the money unit its header names (万元 → 10000), if any."""
+    labels = _join_fragments(labels)
     codes: list[str | None] = [_METRICS.match(t.text) for t in labels]
     for i, t in enumerate(labels):
         if codes[i] is None:
@@ -200,6 +224,22 @@ def _resolve_metrics(labels: list[Token], fail) -> list[tuple[str, int | None]]:
             codes[i] = free[0]
     scales = [10000 if "万元" in clean(t.text) else 1 if "元" in clean(t.text) else None for t in labels]
     return list(zip(codes, scales))
+
+
+def _split_labels(text: str, ref: str) -> list[Token]:
+    return [Token(part, ref, parse(part)) for part in text.split()]
+
+
+def _join_fragments(labels: list[Token]) -> list[Token]:
+    """Rejoin a header label whose second line arrived as a cell of its own (本年新 | 制作数量)."""
+    joined: list[Token] = []
+    for t in labels:
+        if joined and not _METRICS.match(t.text) and not _METRICS.prefixed(t.text) \
+                and _METRICS.match(joined[-1].text + t.text):
+            joined[-1] = Token(joined[-1].text + t.text, joined[-1].ref, joined[-1].value)
+        else:
+            joined.append(t)
+    return joined
 
 
 def _proactive(tokens: list[Token], report_id: str, fail, warnings: list[str]) -> pl.DataFrame:
@@ -230,9 +270,11 @@ def _proactive(tokens: list[Token], report_id: str, fail, warnings: list[str]) -
         code = _ITEMS.match(tok.text)
         if code is None and (k.startswith(T.PROACTIVE_CAPTION) or T.PROACTIVE_HEADER_LABEL in k):
             close()
-            item, values, header = None, [], [] if T.PROACTIVE_HEADER_LABEL in k else None
+            item, values, header = None, [], None
+            if T.PROACTIVE_HEADER_LABEL in tok.text:  # labels may follow on the same line
+                header = _split_labels(tok.text.split(T.PROACTIVE_HEADER_LABEL, 1)[1], tok.ref)
         elif code is None and header is not None:
-            header.append(tok)
+            header += [tok] if _METRICS.match(tok.text) else _split_labels(tok.text, tok.ref)
         elif code is not None:
             close()
             if header:
@@ -241,7 +283,10 @@ def _proactive(tokens: list[Token], report_id: str, fail, warnings: list[str]) -
                 fail(f"section 二: item '{tok.text}' has no column header ({tok.ref})")
             item, values = code, []
         elif item is not None:
-            fail(f"section 二: label '{tok.text}' matches no item of the template ({tok.ref})")
+            if len(_fit(values, len(metrics))) < len(metrics):
+                fail(f"section 二: label '{tok.text}' matches no item of the template ({tok.ref})")
+            close()
+            item, values = None, []  # a note after a complete row ends the table
     close()
     return pl.DataFrame(records, schema=frames.PROACTIVE, orient="row")
 

@@ -1,11 +1,14 @@
 """Plain-text adapter: tab- or pipe-delimited table layouts of converted reports into a Document.
 
-Layouts handled by general rules: one row per line (tabs), one cell per line (tab-indented, rows
-separated by blank lines), pipe-terminated cells with `|||` filler, labels wrapped onto a
-following undelimited line, and tables interrupted by blank lines or page breaks.
+Layouts handled by general rules: one row per line (tabs, or columns aligned with runs of spaces,
+or a label followed by its numbers), one cell per line (tab-indented, rows separated by blank
+lines), pipe-terminated cells with `|||` filler, labels wrapped onto a following undelimited
+line, and tables interrupted by blank lines or page breaks.
 """
 
 from __future__ import annotations
+
+import re
 
 from ..document import Cell, Document, Line, Ref, Table
 from ..labels import clean
@@ -13,15 +16,30 @@ from ..segment import heading
 from ..values import parse
 
 _CONTINUATION_MAX = 80
+_WIDE_GAP = re.compile(r"(?<=\S)(?: {2,}|\u3000+)(?=\S)")
+_NUM = r"[-+]?\d[\d,.]*(?:万元|万|元)?"
+_LABEL_THEN_NUMBERS = re.compile(rf"^(.*?[^\d\s,.+-])\s+((?:{_NUM}\s+)*{_NUM})$")
+_NUMBERS = re.compile(rf"^(?:{_NUM}\s+)+{_NUM}$")
 
 
-def _cells(raw: str) -> list[str]:
+def _cells(raw: str) -> list[str] | None:
+    """The cells of a table line, or None for a line of prose."""
     if "\t" in raw:
         parts = [p.strip() for p in raw.split("\t")]
         while parts and not parts[0]:  # leading tabs are indentation or covered cells
             parts.pop(0)
         return parts
-    return [p.strip() for p in raw.split("|") if p.strip()]  # runs of pipes are filler
+    if "|" in raw:
+        return [p.strip() for p in raw.split("|") if p.strip()]  # runs of pipes are filler
+    line = raw.strip()
+    if _WIDE_GAP.search(line):  # columns aligned with spaces
+        return _WIDE_GAP.split(line)
+    if _NUMBERS.match(line):
+        return line.split()
+    m = _LABEL_THEN_NUMBERS.match(line)
+    if m and "。" not in m.group(1) and len(m.group(1)) <= 50:
+        return [m.group(1), *m.group(2).split()]
+    return None
 
 
 def read_text(text: str, source: str, encoding: str | None, media_type: str = "text/plain") -> Document:
@@ -29,11 +47,11 @@ def read_text(text: str, source: str, encoding: str | None, media_type: str = "t
     table: Table | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
         ref = Ref(line=number)
-        if "\t" in raw or "|" in raw:
+        cells = _cells(raw)
+        if cells is not None:
             if table is None:
                 table = Table([], ref)
                 doc.blocks.append(table)
-            cells = _cells(raw)
             if cells:
                 table.rows.append([Cell(t, ref) for t in cells])
         elif not raw.strip():

@@ -1,0 +1,107 @@
+"""The batch as plain Python (no Dagster): extract landed files, validate, load, summarise.
+
+Each function is one stage; the Dagster assets and the benchmarks call them, so the pipeline has
+one implementation whatever runs it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+import polars as pl
+
+from . import frames, load, validate
+from .errors import IngestError
+from .extract import Extracted
+from .fetch import RawFile
+from .ingest import PARSER_VERSION, process
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one landed file: an extracted report, or the error that stopped it."""
+
+    raw: RawFile
+    report: Extracted | None = None
+    encoding: str | None = None
+    error: IngestError | None = None
+
+
+def source_name(uri: str) -> str:
+    return Path(urlparse(uri).path).name or uri
+
+
+def extract_one(raw: RawFile) -> Outcome:
+    try:
+        report, encoding = process(raw.path.read_bytes(), source_name(raw.source_uri), raw.charset)
+        return Outcome(raw, report, encoding)
+    except IngestError as error:
+        return Outcome(raw, error=error)
+
+
+def extract_files(files: list[RawFile], *, workers: int = 1, progress=None) -> list[Outcome]:
+    """Extract every file; failures are outcomes too, so the rest of the batch carries on."""
+    outcomes: list[Outcome] = []
+    if workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            for outcome in pool.map(extract_one, files, chunksize=16):
+                outcomes.append(outcome)
+                if progress:
+                    progress(len(outcomes), len(files), outcome.raw.source_uri)
+        return outcomes
+    for raw in files:
+        outcomes.append(extract_one(raw))
+        if progress:
+            progress(len(outcomes), len(files), raw.source_uri)
+    return outcomes
+
+
+def reports(outcomes: list[Outcome]) -> list[Outcome]:
+    return [o for o in outcomes if o.report is not None]
+
+
+def frame(outcomes: list[Outcome], name: str) -> pl.DataFrame:
+    """All reports' `applications`, `proactive` or `review_litigation` rows in one frame."""
+    schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
+              "review_litigation": frames.REVIEW_LITIGATION}[name]
+    parts = [getattr(o.report, name) for o in reports(outcomes)]
+    return pl.concat(parts) if parts else frames.empty(schema)
+
+
+def report_row(o: Outcome) -> pl.DataFrame:
+    r = o.report
+    return pl.DataFrame([{
+        "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
+        "media_type": "text/plain", "encoding": o.encoding, "agency": r.agency, "report_year": r.year,
+        "template_version": r.template, "scope": r.scope, "published_date": r.published,
+        "parser_version": PARSER_VERSION,
+    }], schema=frames.REPORT)
+
+
+def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame:
+    """Every hard rule on every report, judged by the GX suites in expectations/."""
+    checks = validate.build_checks(frame(outcomes, "applications"), frame(outcomes, "review_litigation"),
+                                   frame(outcomes, "proactive"),
+                                   {o.report.report_id: o.report.template for o in reports(outcomes)})
+    return validate.run_suites(checks, docs_dir=docs_dir)
+
+
+def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str) -> None:
+    """Load each report in its own transaction and record each failure; one writer at a time."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    con = load.connect(db_path)
+    try:
+        for o in outcomes:
+            if o.error is not None:
+                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)
+                continue
+            r = o.report
+            load.load_report(con, report_row(o), r.applications, r.proactive, r.review_litigation,
+                             checks.filter(pl.col("report_id") == r.report_id), run_id)
+            load.clear_error(con, o.raw.source_uri, o.raw.sha256)
+    finally:
+        con.close()
