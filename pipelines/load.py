@@ -1,0 +1,282 @@
+"""The DuckDB warehouse: schema and dimensions, one transaction per report, error log, snapshot.
+
+One writer (DESIGN.md): the pipeline holds the only read-write connection and analysts open the
+snapshot `publish` makes. Loading is idempotent: a report whose content is unchanged is not written
+again, so running twice leaves every table (loaded_at and run_id included) as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import frames
+from . import template as T
+from .labels import clean
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SCHEMA_VERSION = "1"
+
+FACT_COLUMNS = {
+    "fact_application": list(frames.APPLICATION),
+    "fact_proactive": list(frames.PROACTIVE),
+    "fact_review_litigation": list(frames.REVIEW_LITIGATION),
+}
+DQ_COLUMNS = ["report_id", "rule_id", "column_code", "lhs", "rhs", "passed", "severity"]
+REPORT_TABLES = ("dim_report", *FACT_COLUMNS, "dq_result")
+
+
+# --- Connection, schema and dimensions ------------------------------------------------------------
+
+
+def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse, apply schema.sql and views.sql, rebuild the dimensions."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+        found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if found and found[0] != SCHEMA_VERSION:
+            raise RuntimeError(f"{path} has schema version {found[0]}, this code writes "
+                               f"{SCHEMA_VERSION}: rebuild the warehouse")
+        con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8"))
+        with _transaction(con):
+            _fill_dimensions(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _fill_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace every dimension with its rows from pipelines.template (codes dropped there go too)."""
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+    for table, rows in dimension_rows().items():
+        con.execute(f"DELETE FROM {table}")
+        _insert(con, table, pl.DataFrame(rows))
+
+
+def dimension_rows() -> dict[str, list[dict]]:
+    """Rows of each code dimension, in template order."""
+    groups = {g.code: g for g in T.OUTCOME_GROUPS}
+    outcomes: list[dict] = []
+    for code in T.OUTCOMES:  # a group row goes just before its first member
+        chain, parent = [], code.group
+        while parent and parent not in {o["outcome_code"] for o in outcomes}:
+            chain.append(groups[parent])
+            parent = groups[parent].group
+        for c, is_leaf in [*((g, False) for g in reversed(chain)), (code, True)]:
+            outcomes.append({"outcome_code": c.code, "group_code": c.group, "label_zh": c.label_zh,
+                             "label_en": c.label_en, "is_leaf": is_leaf, "templates": sorted(c.templates),
+                             "sort_order": len(outcomes) + 1})
+    items = {c.code: c for c in T.PROACTIVE_ITEMS}
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for version, table in sorted(T.PROACTIVE_TABLES.items()):
+        for item, metrics in table.items():
+            for metric in metrics:
+                pairs.setdefault((item, metric), []).append(version)
+    order = {code: i for i, code in enumerate([*items, *T.METRIC_BY_CODE])}
+    metrics = []
+    for i, ((item, metric), versions) in enumerate(sorted(pairs.items(), key=lambda p: (
+            order[p[0][0]], order[p[0][1]])), start=1):
+        m = T.METRIC_BY_CODE[metric]
+        metric_zh = "金额" if m.is_amount else m.label_zh  # amount_yuan's label names procurement only
+        metrics.append({"item_code": item, "metric_code": metric,
+                        "label_zh": f"{items[item].label_zh}/{metric_zh}",
+                        "label_en": f"{items[item].label_en}: {m.label_en}", "unit": m.unit,
+                        "may_be_negative": m.may_be_negative, "templates": versions, "sort_order": i})
+    return {
+        "dim_outcome": outcomes,
+        "dim_applicant": [{"applicant_code": c.code, "label_zh": c.label_zh, "label_en": c.label_en,
+                           "is_org": c.code in T.ORG_COLUMNS, "sort_order": i}
+                          for i, c in enumerate(T.APPLICANTS, start=1)],
+        "dim_proactive_metric": metrics,
+        "dim_proceeding": [{"proceeding_code": c.code, "label_zh": c.label_zh, "label_en": c.label_en,
+                            "is_litigation": c.code.startswith("litigation"), "sort_order": i}
+                           for i, c in enumerate(T.PROCEEDINGS, start=1)],
+        "dim_result": [{"result_code": c.code, "label_zh": c.label_zh, "label_en": c.label_en,
+                        "sort_order": i} for i, c in enumerate(T.RESULTS, start=1)],
+        "dim_rule": [{"rule_id": r.id, "description": r.description, "severity": r.severity,
+                      "along": r.along, "comparison": r.comparison} for r in T.RULES],
+    }
+
+
+# --- Agencies -------------------------------------------------------------------------------------
+
+# Level from the suffix of the name without a trailing 人民政府/行政公署, first match wins
+# (自治区 and 地区 before 区). A county-level 市 reads as prefecture: that needs a gazetteer.
+_LEVELS = (
+    ("township", ("街道办事处", "街道", "乡", "镇")),
+    ("department", ("委员会", "办公室", "办公厅", "局", "厅", "委", "办", "署", "中心")),
+    ("province", ("省", "自治区")),
+    ("prefecture", ("市", "州", "盟", "地区")),
+    ("county", ("区", "县", "旗")),
+)
+_GOVERNMENT = re.compile(r"(?:人民政府|行政公署)$")
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")  # province-level
+# Region: the first place name at the start of the name (淮安市洪泽区人民政府 → 淮安市).
+_REGION = re.compile(r"^(.{2,}?(?:自治区|自治州|地区|省|市|州|盟|区|县|旗))")
+
+
+def agency_row(name: str) -> dict:
+    """dim_agency row of an agency name: stable id, normalised name, level and region."""
+    normalized = clean(name)
+    core = _GOVERNMENT.sub("", normalized)
+    level = ("province" if core in _MUNICIPALITIES else
+             next((lv for lv, suffixes in _LEVELS if core.endswith(suffixes)), "unknown"))
+    region = _REGION.match(normalized)
+    return {"agency_id": hashlib.sha256(normalized.encode()).hexdigest()[:16], "name": name.strip(),
+            "name_normalized": normalized, "level": level, "region": region and region.group(1)}
+
+
+# --- Reports --------------------------------------------------------------------------------------
+
+
+def load_report(con: duckdb.DuckDBPyConnection, report: pl.DataFrame, applications: pl.DataFrame,
+                proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
+                run_id: str) -> bool:
+    """Replace one report's rows (dim_report, facts, dq_result) in one transaction.
+
+    `report` is one frames.REPORT row, `checks` is frames.CHECK plus a Boolean `passed`. Returns
+    False, writing nothing, when the report's content is what is already loaded.
+    """
+    if report.height != 1:
+        raise ValueError(f"expected one report row, got {report.height}")
+    meta = report.row(0, named=True)
+    rid = meta["report_id"]
+    parts = {**{t: df.select(FACT_COLUMNS[t]) for t, df in
+                zip(FACT_COLUMNS, (applications, proactive, review_litigation))},
+             "dq_result": checks.select(DQ_COLUMNS)}
+    for table, df in parts.items():
+        if not df["report_id"].eq_missing(rid).all():
+            raise ValueError(f"{table} rows of another report than {rid}")
+    content = _content_hash([report.select(list(frames.REPORT)), *parts.values()])
+    if con.execute("SELECT content_hash FROM dim_report WHERE report_id = ?", [rid]).fetchone() == (content,):
+        return False
+    failed = checks.filter((pl.col("severity") == "error") & pl.col("passed").not_()).height > 0
+    agency = agency_row(meta["agency"]) if meta["agency"] and meta["agency"].strip() else None
+    dim_report = report.select(list(frames.REPORT)).drop("agency").with_columns(
+        agency_id=pl.lit(agency and agency["agency_id"], pl.String),
+        dq_status=pl.lit("failed" if failed else "passed"),
+        content_hash=pl.lit(content),
+        loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")),
+    )
+
+    with _transaction(con):
+        for table in REPORT_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
+        _insert(con, "dim_report", dim_report)
+        for table, df in parts.items():
+            _insert(con, table, df.with_columns(run_id=pl.lit(run_id)) if table == "dq_result" else df)
+        if agency:
+            con.execute("INSERT INTO dim_agency VALUES ($agency_id, $name, $name_normalized, $level, $region) "
+                        "ON CONFLICT (agency_id) DO UPDATE SET name = least(dim_agency.name, excluded.name), "
+                        "level = excluded.level, region = excluded.region", agency)
+        con.execute("DELETE FROM dim_agency WHERE agency_id NOT IN "
+                    "(SELECT agency_id FROM dim_report WHERE agency_id IS NOT NULL)")
+    return True
+
+
+def _content_hash(parts: list[pl.DataFrame]) -> str:
+    """Order-independent hash of frames (Python reprs keep NULL apart from '' and 0)."""
+    h = hashlib.sha256()
+    for df in parts:
+        h.update(repr((df.columns, df.sort(df.columns, nulls_last=True).rows())).encode())
+    return h.hexdigest()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
+    """Insert a frame through Arrow, matching columns by name."""
+    con.register("_incoming", df.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit the block's writes together, or none of them."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+# --- Ingest errors --------------------------------------------------------------------------------
+
+
+def record_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None, stage: str,
+                 error: str, now: datetime) -> None:
+    """Upsert a failure of one document at one stage: first_seen stays, error and last_seen move."""
+    seen = _utc(now)
+    con.execute("INSERT INTO ingest_error VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (source_uri, sha256, stage) "
+                "DO UPDATE SET error = excluded.error, last_seen = excluded.last_seen",
+                [source_uri, sha256 or "", stage, error, seen, seen])
+
+
+def clear_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None) -> None:
+    """Forget the failures of a document that has now gone through (every stage)."""
+    con.execute("DELETE FROM ingest_error WHERE source_uri = ? AND sha256 = ?", [source_uri, sha256 or ""])
+
+
+def _utc(moment: datetime) -> datetime:
+    """Naive UTC, as stored in TIMESTAMP columns (a naive input is taken to be UTC already)."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+# --- Snapshot and digest --------------------------------------------------------------------------
+
+
+def publish(db_path: Path, snapshot_path: Path) -> None:
+    """Copy the warehouse to a read-only snapshot, atomically replacing the previous one.
+
+    COPY FROM DATABASE reads one committed state, so the copy is consistent even while this
+    process holds the writer connection; analysts with the old snapshot open keep reading it.
+    """
+    db_path, snapshot_path = Path(db_path), Path(snapshot_path)
+    if not db_path.is_file():
+        raise FileNotFoundError(db_path)
+    tmp = snapshot_path.with_name(f".{snapshot_path.name}.tmp")
+    wal = tmp.with_name(tmp.name + ".wal")
+    try:
+        tmp.unlink(missing_ok=True)
+        with duckdb.connect(str(db_path)) as con:
+            source = con.execute("SELECT current_database()").fetchone()[0]
+            con.execute(f"ATTACH {_quote(str(tmp))} AS xxgk_snapshot")
+            try:
+                con.execute(f'COPY FROM DATABASE "{source}" TO xxgk_snapshot')
+            finally:
+                con.execute("DETACH xxgk_snapshot")
+        tmp.chmod(0o444)
+        os.replace(tmp, snapshot_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        wal.unlink(missing_ok=True)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """MD5 of each table's rows, sorted; equal digests mean equal contents."""
+    tables = [t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY table_name").fetchall()]
+    return {t: con.execute(f'SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), \'\')) '
+                           f'FROM (SELECT CAST(r AS VARCHAR) AS line FROM "{t}" AS r)').fetchone()[0]
+            for t in tables}
