@@ -1,0 +1,212 @@
+"""Validation: the hard rules of `template.RULES` as checks, judged by the GX suites in expectations/.
+
+`build_checks` lays every rule over the extracted frames (one row per rule × place × report, both
+sides exact), `run_suites` judges those rows with Great Expectations on pandas (its SQL path on DuckDB
+is broken, so frames are validated before loading) and `rule_failures` gives one report's failures in
+report-json shape. The suites are generated from RULES (`python -m pipelines.validate
+--write-expectations`). Great Expectations is imported inside the functions that need it (the import
+takes seconds), so importing this module stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+
+from . import frames
+from . import template as T
+
+EXPECTATIONS_DIR = Path(__file__).parents[1] / "expectations"
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]}
+
+# How an `along` lays a rule over a frame: the frame, the column naming the place, the column whose
+# codes the rule's lhs and rhs name.
+ALONG = {
+    "applicant": ("applications", "applicant_code", "outcome_code"),
+    "outcome": ("applications", "outcome_code", "applicant_code"),
+    "proceeding": ("review_litigation", "proceeding_code", "result_code"),
+}
+# Cells of the range rules: frame, row and column code, in section order (二, 三, 四).
+CELLS = (("proactive", "item_code", "metric_code"), ("applications", "outcome_code", "applicant_code"),
+         ("review_litigation", "proceeding_code", "result_code"))
+# Template order of each code column; checks are sorted by it.
+ORDER = {
+    "applicant_code": T.APPLICANT_CODES, "outcome_code": tuple(c.code for c in T.OUTCOMES),
+    "proceeding_code": T.PROCEEDING_CODES, "result_code": T.RESULT_CODES,
+    "item_code": tuple(c.code for c in T.PROACTIVE_ITEMS),
+    "metric_code": tuple(m.code for m in T.PROACTIVE_METRICS),
+}
+
+
+def _rank(column: str) -> pl.Expr:
+    """Template position of the code in `column`; unknown codes sort last."""
+    codes = ORDER[column]
+    return pl.col(column).replace_strict({c: i for i, c in enumerate(codes)}, default=len(codes),
+                                         return_dtype=pl.Int32)
+
+
+def _codes(side: tuple[str, ...] | str, template: str) -> tuple[str, ...]:
+    return T.outcome_leaves(template) if side == "leaves" else side
+
+
+def _sides(rule: T.Rule) -> pl.DataFrame:
+    """Which codes each side of `rule` sums, per template version: (template, code, side)."""
+    rows = [(t, code, side) for t in sorted(T.BOTH)
+            for side, spec in (("lhs", rule.lhs), ("rhs", rule.rhs)) for code in _codes(spec, t)]
+    return pl.DataFrame(rows, schema={"template": pl.String, "code": pl.String, "side": pl.String},
+                        orient="row")
+
+
+def _equality(rule: T.Rule, data: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
+    """Σ lhs and Σ rhs per report and place; a place missing any cell of either side gets no check."""
+    _, place, code = ALONG[rule.along]
+    sides = _sides(rule)
+    is_lhs, is_rhs = pl.col("side") == "lhs", pl.col("side") == "rhs"
+    need = sides.group_by("template").agg(need_lhs=is_lhs.sum(), need_rhs=is_rhs.sum())
+    if rule.place is not None:
+        data = data.filter(pl.col(place) == rule.place)
+    # A rule fixed to one place (a section 四 proceeding) reports its lhs cell as the column.
+    column = pl.col(place) if rule.place is None else pl.lit("+".join(rule.lhs))
+    return (
+        data.drop_nulls("value").join(versions, on="report_id")
+        .join(sides, left_on=["template", code], right_on=["template", "code"])
+        .group_by("report_id", "template", place)
+        .agg(lhs=pl.col("value").filter(is_lhs).sum(), rhs=pl.col("value").filter(is_rhs).sum(),
+             n_lhs=is_lhs.sum(), n_rhs=is_rhs.sum())
+        .join(need, on="template")
+        .filter((pl.col("n_lhs") == pl.col("need_lhs")) & (pl.col("n_rhs") == pl.col("need_rhs")))
+        .select("report_id", "lhs", "rhs", column_code=column, _k1=_rank(place), _k2=pl.lit(0, pl.Int32))
+    )
+
+
+def _non_negative(data: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every non-NULL cell against 0, except metrics that may be negative (T2019 本年增/减)."""
+    signed = [m.code for m in T.PROACTIVE_METRICS if m.may_be_negative]
+    data = dict(data, proactive=data["proactive"].filter(~pl.col("metric_code").is_in(signed)))
+    parts = [
+        data[name].drop_nulls("value")
+        .select("report_id", lhs="value", rhs=pl.lit(0, frames.AMOUNT),
+                column_code=pl.concat_str(row, pl.lit("."), col),
+                _k1=pl.lit(1000 * section, pl.Int32) + _rank(row), _k2=_rank(col))
+        for section, (name, row, col) in enumerate(CELLS)
+    ]
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, proactive: pl.DataFrame,
+                 templates: dict[str, str]) -> pl.DataFrame:
+    """One row per rule × place × report (frames.CHECK), sorted by report, RULES order, template order.
+
+    `templates` maps report_id to its section 三 template version, which decides the "leaves" rows.
+    """
+    data = {name: frame.with_columns(pl.col("value").cast(frames.AMOUNT)) for name, frame in
+            (("applications", applications), ("review_litigation", review_litigation),
+             ("proactive", proactive))}
+    missing = (set(applications["report_id"]) | set(review_litigation["report_id"])) - set(templates)
+    if missing:
+        raise ValueError(f"no template version for reports {sorted(missing)}")
+    versions = pl.DataFrame({"report_id": list(templates), "template": list(templates.values())},
+                            schema={"report_id": pl.String, "template": pl.String})
+    parts = [
+        (_non_negative(data) if rule.comparison == "non_negative"
+         else _equality(rule, data[ALONG[rule.along][0]], versions))
+        .with_columns(rule_id=pl.lit(rule.id), severity=pl.lit(rule.severity), _rule=pl.lit(i))
+        for i, rule in enumerate(T.RULES)
+    ]
+    return (pl.concat(parts, how="vertical_relaxed")
+            .sort("report_id", "_rule", "_k1", "_k2", "column_code")
+            .with_row_index("check_id")
+            .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items()))
+
+
+def run_suites(checks: pl.DataFrame, *, docs_dir: Path | None = None) -> pl.DataFrame:
+    """`checks` plus `passed`, judged by the suites in expectations/ (NULL for a rule no suite covers).
+
+    With `docs_dir`, GX Data Docs (a static site, index.html at its root) are built there.
+    """
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm "Calculating Metrics"
+    batch = (ctx.data_sources.add_pandas("xxgk").add_dataframe_asset("checks")
+             .add_batch_definition_whole_dataframe("all"))
+    df = checks.to_pandas()  # DECIMAL -> decimal.Decimal objects: equality stays exact
+    covered: set[str] = set()
+    failed: set[int] = set()
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8"))))
+        definition = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
+        run = definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
+        for result in run.results:
+            covered.add(result.expectation_config.meta["rule_id"])
+            if result.success:
+                continue
+            if "unexpected_index_list" not in result.result:
+                raise RuntimeError(f"{path.name}: {result.expectation_config.meta['rule_id']} "
+                                   f"did not run: {result.exception_info}")
+            failed.update(int(row["check_id"]) for row in result.result["unexpected_index_list"])
+    if docs_dir is not None:
+        ctx.add_data_docs_site("xxgk", {
+            "class_name": "SiteBuilder", "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(Path(docs_dir).resolve())},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        ctx.build_data_docs(site_names=["xxgk"])
+    passed = ~pl.col("check_id").is_in(list(failed))
+    return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed))
+
+
+def _number(value: Decimal) -> int | str:
+    return int(value) if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def rule_failures(checks_with_passed: pl.DataFrame, report_id: str) -> list[dict]:
+    """One report's failed checks as report-json `rule_failures`, in RULES order then template order."""
+    failed = checks_with_passed.filter((pl.col("report_id") == report_id) & ~pl.col("passed"))
+    return [{"rule": r["rule_id"], "column": r["column_code"],
+             "lhs": _number(r["lhs"]), "rhs": _number(r["rhs"])}
+            for r in failed.sort("check_id").iter_rows(named=True)]
+
+
+def expectation_suites() -> dict[str, dict]:
+    """GX suite JSON per rule family (the rule id's prefix: "balance", "range"), from template.RULES."""
+    import great_expectations as gx
+    from great_expectations.expectations.row_conditions import Column
+
+    expectation = {
+        "equal": gx.expectations.ExpectColumnPairValuesToBeEqual,
+        "non_negative": lambda **kw: gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            or_equal=True, **kw),
+    }
+    suites: dict[str, list] = {}
+    for rule in T.RULES:
+        suites.setdefault(rule.id.split(".")[0], []).append(expectation[rule.comparison](
+            column_A="lhs", column_B="rhs", row_condition=Column("rule_id") == rule.id,
+            description=rule.description,  # what Data Docs show for the expectation
+            meta={"rule_id": rule.id, "description": rule.description, "severity": rule.severity}))
+    return {name: gx.ExpectationSuite(name=name, expectations=expectations).to_json_dict()
+            for name, expectations in suites.items()}
+
+
+def write_expectations() -> list[Path]:
+    """(Re)write expectations/<suite>.json from RULES; the output is deterministic."""
+    paths = []
+    for name, suite in expectation_suites().items():
+        path = EXPECTATIONS_DIR / f"{name}.json"
+        path.write_text(json.dumps(suite, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--write-expectations"]:
+        sys.exit("usage: python -m pipelines.validate --write-expectations")
+    for written in write_expectations():
+        print(written)
