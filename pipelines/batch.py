@@ -27,7 +27,6 @@ class Outcome:
 
     raw: RawFile
     report: Extracted | None = None
-    encoding: str | None = None
     error: IngestError | None = None
 
 
@@ -37,8 +36,7 @@ def source_name(uri: str) -> str:
 
 def extract_one(raw: RawFile) -> Outcome:
     try:
-        report, encoding = process(raw.path.read_bytes(), source_name(raw.source_uri), raw.charset)
-        return Outcome(raw, report, encoding)
+        return Outcome(raw, process(raw.path.read_bytes(), source_name(raw.source_uri), raw.charset))
     except IngestError as error:
         return Outcome(raw, error=error)
 
@@ -76,7 +74,7 @@ def report_row(o: Outcome) -> pl.DataFrame:
     r = o.report
     return pl.DataFrame([{
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
-        "media_type": "text/plain", "encoding": o.encoding, "agency": r.agency, "report_year": r.year,
+        "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
         "parser_version": PARSER_VERSION,
     }], schema=frames.REPORT)

@@ -22,7 +22,7 @@ def _extract(path: Path, charset: str | None) -> int:
         print(f"{path}: read: {error.strerror}", file=sys.stderr)
         return 2
     try:
-        report, _ = process(data, path.name, charset)
+        report = process(data, path.name, charset)
     except IngestError as error:
         print(str(error), file=sys.stderr)
         return 1

@@ -50,6 +50,8 @@ class Extracted:
 
     report_id: str
     source: str
+    media_type: str
+    encoding: str | None
     agency: str | None
     year: int | None
     template: str
@@ -66,12 +68,12 @@ def extract(doc: Document, report_id: str) -> Extracted:
     full_text = "\n".join(b.text for b in doc.blocks if hasattr(b, "text"))
     fail = _failer(doc.source)
     warnings = list(doc.warnings)
-    template, applications = _applications(_tokens(seg, "applications", fail), report_id, fail)
+    template, applications = _applications(_tokens(seg, "applications", fail), report_id, fail, warnings)
     review = _review_litigation(_tokens(seg, "review_litigation", fail), report_id, fail)
     proactive = _proactive(_tokens(seg, "proactive", fail, required=False), report_id, fail, warnings)
     published = published_date(seg)
     name = agency(seg, full_text)
-    return Extracted(report_id, doc.source, name, report_year(seg, published), template, published,
+    return Extracted(report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template, published,
                      scope(full_text, name), applications, proactive, review, warnings)
 
 
@@ -139,12 +141,21 @@ def _match_row(text: str) -> str | None:
     return None
 
 
-def _applications(tokens: list[Token], report_id: str, fail) -> tuple[str, pl.DataFrame]:
+_UNKNOWN = "?"
+
+
+def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]) -> tuple[str, pl.DataFrame]:
     rows: dict[str, list[Token]] = {}
     current: str | None = None
+    label: Token | None = None
     values: list[Token] = []
 
     def close():
+        if current == _UNKNOWN:
+            if any(v.value.kind != "blank" for v in values):
+                fail(f"section 三: label '{label.text}' matches no row of the template ({label.ref})")
+            warnings.append(f"section 三: label '{label.text}' without values ignored ({label.ref})")
+            return  # e.g. half of a group label cut by a page break: nothing can shift
         if current is None or current in _GROUP_CODES or not values:
             return  # a group label, or a T2021 （六）其他处理 heading its sub-rows
         fitted = _fit(values, len(T.APPLICANT_CODES))
@@ -167,9 +178,9 @@ def _applications(tokens: list[Token], report_id: str, fail) -> tuple[str, pl.Da
         if code is None:
             if in_header or _COLUMNS.match(tok.text) or not clean(tok.text):
                 continue  # column headers, also when repeated after a page break
-            fail(f"section 三: label '{tok.text}' matches no row of the template ({tok.ref})")
+            code = _UNKNOWN
         close()
-        current, values = code, []
+        current, label, values = code, tok, []
     close()
 
     template = T.T2021 if any(code.startswith("other.") for code in rows) else T.T2019

@@ -15,7 +15,6 @@ def report_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def process(data: bytes, source: str, charset: str | None = None) -> tuple[Extracted, str]:
-    """Extract one document; raises IngestError naming the stage. Returns the report and its encoding."""
-    doc = to_document(data, source, charset)
-    return extract(doc, report_id(data)), doc.encoding
+def process(data: bytes, source: str, charset: str | None = None) -> Extracted:
+    """Extract one document; raises IngestError naming the stage that failed."""
+    return extract(to_document(data, source, charset), report_id(data))
