@@ -1,0 +1,169 @@
+"""The landing zone, with real HTTP on a loopback server."""
+
+import hashlib
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from pipelines.fetch import MANIFEST, RawFile, fetch_all, load_sources
+
+from conftest import SEEDS
+
+SEED_GBK = SEEDS[1].read_text(encoding="utf-8").encode("gbk")
+
+
+class Handler(BaseHTTPRequestHandler):
+    hits: dict[str, int] = {}
+    flaky_failures = 1  # /flaky answers 500 this many times, then 200
+
+    def do_GET(self):
+        hits = self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        if self.path == "/reports/seed.txt":
+            self.reply(200, SEED_GBK, "text/plain; charset=gbk")
+        elif self.path == "/flaky" and hits <= self.flaky_failures:
+            self.reply(500, b"try again", "text/plain")
+        elif self.path == "/flaky":
+            self.reply(200, SEED_GBK, "text/html; charset=GB2312")
+        elif self.path == "/old":
+            self.send_response(302)
+            self.send_header("Location", "/reports/seed.txt")
+            self.end_headers()
+        else:
+            self.reply(404, b"not here", "text/plain")
+
+    def reply(self, status, body, content_type):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    Handler.hits, Handler.flaky_failures = {}, 1
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def manifest(raw_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (raw_dir / MANIFEST).read_text(encoding="utf-8").splitlines()]
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_load_sources_resolves_paths_against_the_toml(tmp_path):
+    (tmp_path / "conf").mkdir()
+    toml = tmp_path / "conf" / "sources.toml"
+    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n',
+                    encoding="utf-8")
+    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf"]
+
+
+def test_repo_sources_toml_lists_the_sample():
+    repo = Path(__file__).parent.parent
+    assert str(repo / "data" / "raw" / "sample") in load_sources(repo / "sources.toml")
+
+
+def test_directory_source_lands_every_file(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for seed in SEEDS:
+        (src / seed.name).write_bytes(seed.read_bytes())
+    (src / ".gitkeep").write_bytes(b"")
+    (src / "EMPTY.TXT").write_bytes(b"")
+    (src / "sub").mkdir()
+    calls = []
+    result = fetch_all([str(src)], tmp_path / "raw", progress=lambda *a: calls.append(a))
+    assert result.errors == []
+    names = [Path(f.source_uri).name for f in result.files]
+    assert names == ["000_c7925c89c326f8ac.txt", "001_3c78160da86addac.txt", "002_0c18debd51cd50fa.txt",
+                     "003_594938079f36f576.txt", "004_d40ac86c24e87fe8.txt", "EMPTY.TXT"]
+    for f in result.files:
+        data = Path(f.source_uri).read_bytes()
+        assert f == RawFile(sha(data), tmp_path / "raw" / f"{sha(data)}.txt", f.source_uri, len(data), None, None)
+        assert f.path.read_bytes() == data
+    assert result.files[-1].size == 0  # empty files land too; decoding reports them
+    assert [(done, total) for done, total, _ in calls] == [(i, 6) for i in range(1, 7)]
+    lines = manifest(tmp_path / "raw")
+    assert [(e["sha256"], e["source_uri"], e["size"]) for e in lines] == \
+        [(f.sha256, f.source_uri, f.size) for f in result.files]
+    assert lines[0]["fetched_at"].endswith("+00:00") and lines[0]["content_type"] is None
+
+
+def test_content_addressing(tmp_path):
+    a, b = tmp_path / "a" / "report.txt", tmp_path / "b" / "copy.TXT"
+    for path in (a, b):
+        path.parent.mkdir()
+        path.write_bytes(SEED_GBK)
+    raw = tmp_path / "raw"
+    first = fetch_all([str(a.parent), str(b)], raw)
+    assert {f.path for f in first.files} == {raw / f"{sha(SEED_GBK)}.txt"}
+    assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", MANIFEST]
+    assert [e["source_uri"] for e in manifest(raw)] == [str(a), str(b)]
+    mtime = first.files[0].path.stat().st_mtime_ns
+    again = fetch_all([str(a.parent), str(b)], raw)
+    assert again.files == first.files and len(manifest(raw)) == 2
+    assert first.files[0].path.stat().st_mtime_ns == mtime  # not rewritten
+
+
+def test_http_sources(tmp_path, server):
+    raw = tmp_path / "raw"
+    local = tmp_path / "local.txt"
+    local.write_bytes(SEEDS[0].read_bytes())
+    uris = [f"{server}/reports/seed.txt", f"{server}/missing.pdf", str(local), f"{server}/flaky",
+            f"{server}/old", str(tmp_path / "nowhere")]
+    result = fetch_all(uris, raw)
+
+    [missing, nowhere] = result.errors
+    assert (missing.source, missing.stage) == (f"{server}/missing.pdf", "fetch")
+    assert "404" in str(missing) and f"{server}/missing.pdf" in str(missing)
+    assert Handler.hits["/missing.pdf"] == 1  # a 4xx is not retried
+    assert nowhere.stage == "fetch" and "no such file" in nowhere.reason.lower()
+
+    seed, plain, flaky, moved = result.files
+    assert (seed.source_uri, seed.content_type, seed.charset, seed.size) == \
+        (uris[0], "text/plain", "gbk", len(SEED_GBK))
+    assert seed.path == raw / f"{sha(SEED_GBK)}.txt" and seed.path.read_bytes() == SEED_GBK
+    assert plain.content_type is None and plain.path.read_bytes() == local.read_bytes()
+    assert Handler.hits["/flaky"] == 2 and (flaky.content_type, flaky.charset) == ("text/html", "gb2312")
+    assert flaky.path == seed.path  # same bytes; the name "flaky" has no suffix, yet no second copy
+    assert moved.source_uri == uris[4] and moved.sha256 == seed.sha256
+    assert [(e["source_uri"], e["content_type"], e["charset"]) for e in manifest(raw)] == [
+        (uris[0], "text/plain", "gbk"), (uris[2], None, None), (uris[3], "text/html", "gb2312"),
+        (uris[4], "text/plain", "gbk")]
+
+
+def test_extension_from_content_type_or_bin(tmp_path, server):
+    raw = tmp_path / "raw"
+    odd = tmp_path / "README"
+    odd.write_bytes(b"no suffix")
+    result = fetch_all([f"{server}/flaky", str(odd)], raw)
+    assert [f.path.name for f in result.files] == [f"{sha(SEED_GBK)}.html", f"{sha(b'no suffix')}.bin"]
+
+
+def test_server_that_keeps_failing(tmp_path, server):
+    Handler.flaky_failures = 5
+    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw").errors
+    assert "HTTP 500" in error.reason and "3 attempts" in error.reason and Handler.hits["/flaky"] == 3
+
+
+def test_connection_refused_is_an_error_not_a_crash(tmp_path):
+    import socket
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = fetch_all([f"http://127.0.0.1:{port}/r.txt"], tmp_path / "raw")
+    assert result.files == [] and result.errors[0].stage == "fetch" and "ConnectError" in result.errors[0].reason
