@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(DAGSTER_HOME):
-	@mkdir -p $(DAGSTER_HOME)
+	@mkdir -p $(DAGSTER_HOME) && printf "telemetry:\n  enabled: false\n" > $(DAGSTER_HOME)/dagster.yaml
 
 run: $(STAMP) $(DAGSTER_HOME)
-	$(BIN)/xxgk run
+	$(BIN)/python -m assets.materialize
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -88,11 +88,26 @@ def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame
     return validate.run_suites(checks, docs_dir=docs_dir)
 
 
-def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str) -> None:
+def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
+    """The files this parser version has not loaded yet: a nightly run costs what is new or changed."""
+    if not Path(db_path).exists():
+        return files
+    con = load.connect(db_path)
+    try:
+        done = load.loaded(con, PARSER_VERSION)
+    finally:
+        con.close()
+    return [f for f in files if f.sha256 not in done]
+
+
+def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
+             fetch_errors: list[IngestError] = ()) -> None:
     """Load each report in its own transaction and record each failure; one writer at a time."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     con = load.connect(db_path)
     try:
+        for error in fetch_errors:
+            load.record_error(con, error.source, None, error.stage, error.reason, now)
         for o in outcomes:
             if o.error is not None:
                 load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)

@@ -7,3 +7,6 @@ class IngestError(Exception):
     def __init__(self, source: str, stage: str, reason: str):
         super().__init__(f"{source}: {stage}: {reason}")
         self.source, self.stage, self.reason = source, stage, reason
+
+    def __reduce__(self):  # pickled between Dagster steps and worker processes
+        return type(self), (self.source, self.stage, self.reason)

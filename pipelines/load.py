@@ -272,11 +272,24 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """MD5 of each table's rows, sorted; equal digests mean equal contents."""
-    tables = [t for (t,) in con.execute(
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [t for (t,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main' ORDER BY table_name").fetchall()]
+
+
+def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """MD5 of each table's rows, sorted; equal digests mean equal contents."""
     return {t: con.execute(f'SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), \'\')) '
                            f'FROM (SELECT CAST(r AS VARCHAR) AS line FROM "{t}" AS r)').fetchone()[0]
-            for t in tables}
+            for t in _tables(con)}
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(con)}
+
+
+def loaded(con: duckdb.DuckDBPyConnection, parser_version: str) -> set[str]:
+    """SHA-256 of the documents already loaded by this parser version (nothing to redo for them)."""
+    return {sha for (sha,) in con.execute(
+        "SELECT sha256 FROM dim_report WHERE parser_version = ?", [parser_version]).fetchall()}

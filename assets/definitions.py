@@ -1,0 +1,159 @@
+"""The Dagster code location: the batch as assets, rule checks, the nightly job, its schedule and sensor.
+
+Assets are thin: each calls one stage of pipelines/ and describes what it did in its metadata.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines import batch, fetch, load, report, validate
+from pipelines.template import RULES
+
+from .resources import XxgkPaths
+
+GROUP = "xxgk"
+MAX_ROWS = 50  # rows of a markdown table in metadata
+
+def _progress(context: dg.AssetExecutionContext, verb: str):
+    """A pipelines `progress(done, total, uri)` callback logging about every tenth of the way."""
+    def report(done: int, total: int, uri: str) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            context.log.info(f"{verb} {done}/{total} ({batch.source_name(uri)})")
+    return report
+
+
+def _markdown(header: tuple[str, ...], rows: list[tuple]) -> dg.MetadataValue:
+    """A markdown table of at most MAX_ROWS rows, saying how many were left out."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows[:MAX_ROWS]]
+    if len(rows) > MAX_ROWS:
+        lines.append(f"\n… and {len(rows) - MAX_ROWS} more")
+    return dg.MetadataValue.md("\n".join(lines) if rows else "none")
+
+
+@dg.asset(group_name=GROUP)
+def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths) -> dg.Output[fetch.FetchResult]:
+    """Every source of sources.toml landed in raw_dir under its SHA-256, and the sources that failed."""
+    raw_dir = Path(paths.raw_dir)
+    before = set(raw_dir.iterdir()) if raw_dir.is_dir() else set()
+    result = fetch.fetch_all(fetch.load_sources(Path(paths.sources_toml)), raw_dir,
+                             progress=_progress(context, "fetched"))
+    for error in result.errors:
+        context.log.warning(str(error))
+    return dg.Output(result, metadata={
+        "files": len(result.files),
+        "new files": len({f.path for f in result.files} - before),
+        "fetch errors": _markdown(("source", "reason"), [(e.source, e.reason) for e in result.errors]),
+    })
+
+
+@dg.asset(group_name=GROUP)
+def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
+                      raw_files: fetch.FetchResult) -> dg.Output[list[batch.Outcome]]:
+    """Each landed file not yet loaded by this parser version, extracted, or the error that stopped it."""
+    files = batch.pending(Path(paths.warehouse_db), raw_files.files)
+    outcomes = batch.extract_files(files, workers=paths.workers, progress=_progress(context, "extracted"))
+    failed = [(batch.source_name(o.raw.source_uri), o.error.stage, o.error.reason)
+              for o in outcomes if o.error is not None]
+    return dg.Output(outcomes, metadata={
+        "unchanged, skipped": len(raw_files.files) - len(files),
+        "reports extracted": len(batch.reports(outcomes)),
+        "documents failed": len(failed),
+        "failures": _markdown(("source", "stage", "reason"), failed),
+    })
+
+
+@dg.asset(group_name=GROUP)
+def rule_checks(paths: XxgkPaths, extracted_reports: list[batch.Outcome]) -> dg.Output[pl.DataFrame]:
+    """Every hard rule on every report, judged by the GX suites; the data-quality site is built in dq_dir."""
+    checks = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx")
+    return dg.Output(checks, metadata={
+        "checks run": checks.height,
+        "checks failed": checks.filter(~pl.col("passed")).height,
+        "GX data docs": dg.MetadataValue.path(Path(paths.dq_dir) / "gx" / "index.html"),
+    })
+
+
+@dg.asset(group_name=GROUP)
+def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, raw_files: fetch.FetchResult,
+              extracted_reports: list[batch.Outcome], rule_checks: pl.DataFrame) -> dg.MaterializeResult:
+    """The DuckDB star schema loaded report by report, its read-only snapshot and the data-quality page."""
+    db, snapshot = Path(paths.warehouse_db), Path(paths.snapshot_db)
+    batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors)
+    load.publish(db, snapshot)
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        page = report.write_dq_page(con, Path(paths.dq_dir) / "index.html")
+        rows = load.row_counts(con)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
+        "data quality page": dg.MetadataValue.path(page), **{f"rows {t}": n for t, n in rows.items()},
+    })
+
+
+def check_name(rule_id: str) -> str:
+    """Asset check name of a rule id (check names allow no dots)."""
+    return rule_id.replace(".", "__")
+
+
+@dg.multi_asset_check(
+    specs=[dg.AssetCheckSpec(check_name(r.id), asset=rule_checks, additional_deps=[extracted_reports],
+                             description=r.description) for r in RULES],
+    ins={"checks": dg.AssetIn("rule_checks"), "outcomes": dg.AssetIn("extracted_reports")},
+)
+def template_rules(checks: pl.DataFrame, outcomes: list[batch.Outcome]):
+    """One result per hard rule, read from the rule_checks value: where it was checked and where it failed.
+
+    Severity WARN: a report that breaks a rule is loaded anyway and flagged in dq_result.
+    """
+    reports = {o.report.report_id: (batch.source_name(o.raw.source_uri), o.report.agency)
+               for o in batch.reports(outcomes)}
+    failures = [(rid, f) for rid in reports for f in validate.rule_failures(checks, rid)]
+    checked = dict(checks.group_by("rule_id").len().iter_rows())
+    unjudged = dict(checks.filter(pl.col("passed").is_null()).group_by("rule_id").len().iter_rows())
+    for rule in RULES:
+        failed = [(*reports[rid], f["column"], f["lhs"], f["rhs"]) for rid, f in failures if f["rule"] == rule.id]
+        yield dg.AssetCheckResult(
+            check_name=check_name(rule.id), passed=not failed and rule.id not in unjudged,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=("no suite in expectations/ judges this rule" if rule.id in unjudged else None),
+            metadata={"rule": rule.id, "checked": checked.get(rule.id, 0), "failed": len(failed),
+                      "failures": _markdown(("source", "agency", "column", "lhs", "rhs"), failed)},
+        )
+
+
+xxgk_nightly = dg.define_asset_job("xxgk_nightly", selection=dg.AssetSelection.groups(GROUP),
+                                   description="Fetch, extract, check and load every source, then publish.")
+
+nightly_schedule = dg.ScheduleDefinition(name="xxgk_nightly_schedule", job=xxgk_nightly,
+                                         cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai")
+
+
+@dg.sensor(job=xxgk_nightly, minimum_interval_seconds=30)
+def inbox_sensor(context: dg.SensorEvaluationContext, paths: XxgkPaths):
+    """Run the job when a file in raw_dir/inbox is new or changed (cursor: name → [size, mtime_ns])."""
+    seen = json.loads(context.cursor or "{}")
+    inbox = paths.inbox
+    now = {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(inbox.iterdir())
+           if p.is_file() and not p.name.startswith(".")} if inbox.is_dir() else {}
+    changed = [name for name, signature in now.items() if seen.get(name) != signature]
+    cursor = json.dumps(now, sort_keys=True)
+    context.update_cursor(cursor)
+    if not changed:
+        return dg.SkipReason(f"no new or changed file in {inbox}")
+    return dg.RunRequest(run_key=hashlib.sha256(cursor.encode()).hexdigest()[:16],
+                         tags={"xxgk/inbox": ", ".join(changed)[:200]})
+
+
+defs = dg.Definitions(
+    assets=[raw_files, extracted_reports, rule_checks, warehouse],
+    asset_checks=[template_rules],
+    jobs=[xxgk_nightly],
+    schedules=[nightly_schedule],
+    sensors=[inbox_sensor],
+    resources={"paths": XxgkPaths()},
+)

@@ -1,0 +1,137 @@
+"""The Dagster code location: definitions, schedule, a full in-process run on the seeds, checks, sensor."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets import materialize
+from assets.definitions import check_name, defs, inbox_sensor
+from assets.resources import XxgkPaths
+from pipelines import load
+from pipelines.template import RULES
+
+from conftest import SEEDS, gold_of
+
+GOLD = [gold_of(seed) for seed in SEEDS]
+BALANCE = "balance.received_plus_carried_equals_handled_plus_forward"
+
+
+def deployment(root: Path) -> XxgkPaths:
+    """The seeds as the sample source of a deployment under `root`, with an empty inbox."""
+    sample, inbox = root / "sample", root / "raw" / "inbox"
+    sample.mkdir()
+    inbox.mkdir(parents=True)
+    for seed in SEEDS:
+        shutil.copy(seed, sample)
+    toml = root / "sources.toml"
+    toml.write_text(f'[[source]]\nuri = "{sample}"\n[[source]]\nuri = "{inbox}"\n', encoding="utf-8")
+    out = root / "warehouse"
+    return XxgkPaths(sources_toml=str(toml), raw_dir=str(root / "raw"), warehouse_db=str(out / "xxgk.duckdb"),
+                     snapshot_db=str(out / "xxgk_snapshot.duckdb"), dq_dir=str(out / "dq"))
+
+
+def with_paths(paths: XxgkPaths) -> dg.Definitions:
+    return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
+                          sensors=defs.sensors, resources={"paths": paths})
+
+
+def query(paths: XxgkPaths, sql: str) -> list[tuple]:
+    with duckdb.connect(paths.warehouse_db, read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def digest(paths: XxgkPaths) -> dict[str, str]:
+    with duckdb.connect(paths.warehouse_db, read_only=True) as con:
+        return load.table_digest(con)
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, instance):
+    """A deployment of the seeds after one successful run: (paths, result)."""
+    paths = deployment(tmp_path_factory.mktemp("seeded"))
+    result = materialize.run(with_paths(paths), instance)
+    assert result.success
+    return paths, result
+
+
+def test_definitions_load():
+    dg.Definitions.validate_loadable(defs)
+    assert {key.to_user_string() for key in defs.resolve_all_asset_keys()} == {
+        "raw_files", "extracted_reports", "rule_checks", "warehouse"}
+    assert defs.resolve_sensor_def("inbox_sensor").job_name == "xxgk_nightly"
+
+
+def test_schedule_runs_nightly_at_two_in_shanghai():
+    schedule = defs.resolve_schedule_def("xxgk_nightly_schedule")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
+        "0 2 * * *", "Asia/Shanghai", "xxgk_nightly")
+
+
+def test_run_loads_every_seed(seeded):
+    paths, _ = seeded
+    expected_cells = sum(7 * len(gold["applications"]) for gold in GOLD)
+    assert query(paths, "SELECT count(*) FROM dim_report") == [(len(SEEDS),)]
+    assert query(paths, "SELECT count(*) FROM fact_application") == [(expected_cells,)]
+    assert query(paths, "SELECT count(*) FROM ingest_error") == [(0,)]
+    assert Path(paths.snapshot_db).is_file() and (Path(paths.dq_dir) / "index.html").is_file()
+
+
+def test_a_check_per_rule_reports_the_failures(seeded):
+    paths, result = seeded
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) == {check_name(r.id) for r in RULES}
+    assert all(e.severity == dg.AssetCheckSeverity.WARN for e in evaluations.values())
+
+    expected = [(gold, f) for gold in GOLD for f in gold["expected_rule_failures"] if f["rule"] == BALANCE]
+    balance = evaluations[check_name(BALANCE)]
+    assert not balance.passed
+    assert balance.metadata["rule"].value == BALANCE
+    assert balance.metadata["failed"].value == len(expected) > 0
+    assert balance.metadata["checked"].value > len(expected)
+    table = balance.metadata["failures"].value
+    for gold, failure in expected:
+        assert f"| {gold['source']} | {gold['agency']} | {failure['column']} | {failure['lhs']} | {failure['rhs']} |" in table
+
+
+def test_second_run_changes_nothing(seeded, instance):
+    paths, _ = seeded
+    before = digest(paths)
+    assert materialize.run(with_paths(paths), instance).success
+    assert digest(paths) == before
+
+
+def test_summary(seeded):
+    paths, _ = seeded
+    text = materialize.summary(paths)
+    assert f"reports loaded: {len(SEEDS)}" in text and "documents failed: 0" in text
+    assert f"000_c7925c89c326f8ac.txt  黄石经济技术开发区·铁山区  2020: {BALANCE}" in text
+
+
+def test_inbox_sensor_runs_the_job_for_a_new_file(tmp_path, instance):
+    paths = deployment(tmp_path)
+    definitions = with_paths(paths)
+
+    def evaluate(cursor):
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"paths": paths})
+        return inbox_sensor(context), context.cursor
+
+    skipped, cursor = evaluate(None)
+    assert isinstance(skipped, dg.SkipReason)
+
+    (paths.inbox / "junk.bin").write_bytes(b"\x00\x01 not a report " * 20)
+    request, cursor = evaluate(cursor)
+    assert isinstance(request, dg.RunRequest) and request.run_key
+    assert isinstance(evaluate(cursor)[0], dg.SkipReason)  # nothing changed since
+
+    assert materialize.run(definitions, instance).success
+    assert [uri for (uri,) in query(paths, "SELECT source_uri FROM ingest_error")] == [str(paths.inbox / "junk.bin")]
+    assert query(paths, "SELECT count(*) FROM dim_report") == [(len(SEEDS),)]

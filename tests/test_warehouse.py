@@ -1,0 +1,55 @@
+"""The warehouse built from the sample corpus holds exactly the gold values and rule results."""
+
+import shutil
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from pipelines import batch, fetch, load
+from pipelines.ingest import report_id
+
+from conftest import SEEDS, gold_of
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("wh")
+    sample = tmp / "sample"
+    sample.mkdir()
+    for seed in SEEDS:
+        shutil.copy(seed, sample)
+    files = fetch.fetch_all([str(sample)], tmp / "raw").files
+    outcomes = batch.extract_files(files)
+    batch.load_all(tmp / "xxgk.duckdb", outcomes, batch.check(outcomes), "test-run")
+    con = duckdb.connect(str(tmp / "xxgk.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_facts_hold_the_gold_values(warehouse, seed):
+    gold, rid = gold_of(seed), report_id(seed.read_bytes())
+    apps = {(o, a): v for o, a, v in warehouse.execute(
+        "SELECT outcome_code, applicant_code, value FROM fact_application WHERE report_id = ?", [rid]).fetchall()}
+    assert apps == {(o, a): v for o, cols in gold["applications"].items() for a, v in cols.items()}
+    review = {(p, r): v for p, r, v in warehouse.execute(
+        "SELECT proceeding_code, result_code, value FROM fact_review_litigation WHERE report_id = ?", [rid]).fetchall()}
+    assert review == {(p, r): v for p, res in gold["review_litigation"].items() for r, v in res.items()}
+    proactive = {(i, m): v for i, m, v in warehouse.execute(
+        "SELECT item_code, metric_code, value FROM fact_proactive WHERE report_id = ?", [rid]).fetchall()}
+    assert proactive == {(p["item"], p["metric"]): Decimal(str(p["value"])) for p in gold["proactive"]}
+
+
+def test_dq_result_flags_exactly_the_gold_failures(warehouse, seed):
+    gold, rid = gold_of(seed), report_id(seed.read_bytes())
+    failed = warehouse.execute(
+        "SELECT rule_id, column_code, lhs, rhs FROM dq_result WHERE report_id = ? AND NOT passed ORDER BY ALL",
+        [rid]).fetchall()
+    expected = sorted((f["rule"], f["column"], Decimal(f["lhs"]), Decimal(f["rhs"]))
+                      for f in gold["expected_rule_failures"])
+    assert failed == expected
+    (status,) = warehouse.execute("SELECT dq_status FROM dim_report WHERE report_id = ?", [rid]).fetchone()
+    assert status == ("failed" if expected else "passed")
+    # every hard rule was judged for this report
+    rules = {r for (r,) in warehouse.execute("SELECT DISTINCT rule_id FROM dq_result WHERE report_id = ?", [rid]).fetchall()}
+    assert rules == {r.id for r in load.T.RULES}
