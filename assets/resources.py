@@ -6,17 +6,17 @@ from pathlib import Path
 
 import dagster as dg
 
-ROOT = Path(__file__).resolve().parents[1]
+from pipelines import paths
 
 
 class XxgkPaths(dg.ConfigurableResource):
     """Sources, landing zone, warehouse, snapshot and data-quality site of one deployment."""
 
-    sources_toml: str = str(ROOT / "sources.toml")
-    raw_dir: str = str(ROOT / "data" / "raw")
-    warehouse_db: str = str(ROOT / "data" / "warehouse" / "xxgk.duckdb")
-    snapshot_db: str = str(ROOT / "data" / "warehouse" / "xxgk_snapshot.duckdb")
-    dq_dir: str = str(ROOT / "data" / "warehouse" / "dq")
+    sources_toml: str = str(paths.SOURCES_TOML)
+    raw_dir: str = str(paths.RAW_DIR)
+    warehouse_db: str = str(paths.WAREHOUSE_DB)
+    snapshot_db: str = str(paths.SNAPSHOT_DB)
+    dq_dir: str = str(paths.DQ_DIR)
     workers: int = 1  # extraction processes
 
     @property

@@ -1,4 +1,5 @@
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,3 +15,18 @@ def gold_of(path: Path) -> dict:
 @pytest.fixture(params=SEEDS, ids=lambda p: p.stem[:3])
 def seed(request) -> Path:
     return request.param
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory) -> Path:
+    """A warehouse built from the five seeds by the plain-Python stages (no Dagster)."""
+    from pipelines import batch, fetch
+
+    tmp = tmp_path_factory.mktemp("warehouse")
+    sample = tmp / "sample"
+    sample.mkdir()
+    for path in SEEDS:
+        shutil.copy(path, sample)
+    outcomes = batch.extract_files(fetch.fetch_all([str(sample)], tmp / "raw").files)
+    batch.load_all(tmp / "xxgk.duckdb", outcomes, batch.check(outcomes), "test-run")
+    return tmp / "xxgk.duckdb"

@@ -1,28 +1,19 @@
 """The warehouse built from the sample corpus holds exactly the gold values and rule results."""
 
-import shutil
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from pipelines import batch, fetch, load
+from pipelines import load
 from pipelines.ingest import report_id
 
-from conftest import SEEDS, gold_of
+from conftest import gold_of
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("wh")
-    sample = tmp / "sample"
-    sample.mkdir()
-    for seed in SEEDS:
-        shutil.copy(seed, sample)
-    files = fetch.fetch_all([str(sample)], tmp / "raw").files
-    outcomes = batch.extract_files(files)
-    batch.load_all(tmp / "xxgk.duckdb", outcomes, batch.check(outcomes), "test-run")
-    con = duckdb.connect(str(tmp / "xxgk.duckdb"), read_only=True)
+def warehouse(sample_warehouse):
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
     yield con
     con.close()
 
