@@ -54,11 +54,11 @@ def decode_text(data: bytes, source: str, declared: str | None = None) -> Decode
     binary = len(data.translate(None, _CONTROLS)) < 0.98 * len(data)
     if not binary and (text := _strict(data, "utf-8")) is not None:
         return _checked(text, "utf-8", "utf-8", fail)
-    if (encoding := _utf16_pattern(data)) and (text := _strict(data, encoding)) is not None:
+    if (encoding := utf16_pattern(data)) and (text := _strict(data, encoding)) is not None:
         return _checked(text, encoding, "utf-16-pattern", fail)
     if binary:
         raise fail("binary content, not text")
-    if declared and (encoding := _codec(declared)) and (text := _strict(data, encoding)) is not None \
+    if declared and (encoding := codec(declared)) and (text := _strict(data, encoding)) is not None \
             and _score(text):
         return _checked(text, encoding, "declared", fail)
 
@@ -78,7 +78,7 @@ def decode_text(data: bytes, source: str, declared: str | None = None) -> Decode
                    "not a report, or an unsupported encoding")
     if len(tied) == 1:
         return _checked(decodings[tied[0]], tied[0], "anchor-words", fail)
-    guess = _codec(chardet.detect(data, include_encodings=tied, no_match_encoding="gb18030")["encoding"]
+    guess = codec(chardet.detect(data, include_encodings=tied, no_match_encoding="gb18030")["encoding"]
                    or "gb18030")
     encoding = guess if guess in tied else tied[0]
     return _checked(decodings[encoding], encoding, "chardet", fail)
@@ -91,7 +91,7 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def _codec(label: str) -> str | None:
+def codec(label: str) -> str | None:
     """The Python codec for a charset label: GB2312/GBK as gb18030, Big5 as cp950; None if unknown."""
     label = label.strip().lower()
     try:
@@ -101,7 +101,7 @@ def _codec(label: str) -> str | None:
     return _LEGACY.get(name, name)
 
 
-def _utf16_pattern(data: bytes) -> str | None:
+def utf16_pattern(data: bytes) -> str | None:
     """utf-16-le/-be when the length is even and ASCII's NUL bytes sit mostly in odd/even positions.
 
     Only NULs paired with a byte below 0x4E count (whitespace, digits, punctuation): CJK code points

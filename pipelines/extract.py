@@ -101,6 +101,9 @@ def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[To
     cells = [c for b in blocks for c in (b.cells() if isinstance(b, Table) else [b])]
     tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not _PAGE_MARK.match(clean(c.text))]
     if required and not any(t.value.kind == "number" for t in tokens):
+        if any(_ROWS.match(t.text) or _COLUMNS.match(t.text) for t in tokens if t.value.kind == "text"):
+            fail(f"{_TITLES[section]}: blank template: the table is there but every data cell is empty "
+                 "(no values); this is the template itself, not a report of zeros")
         fail(f"{_TITLES[section]}: no table with values found")
     return tokens
 

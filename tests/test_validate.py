@@ -15,7 +15,7 @@ from pipelines import template as T
 from conftest import FIXTURES
 from gold import gold_frames
 
-GOLD = sorted(FIXTURES.glob("*/gold/*.json"))  # p001-p003, then seeds 000-004
+GOLD = sorted([*FIXTURES.glob("public/gold/*.json"), *FIXTURES.glob("seeds/gold/*.json")])  # real reports
 SEED = {p.stem[:3]: p for p in GOLD if not p.stem.startswith("p")}
 RANGE = "range.non_negative"
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 import zipfile
 
-from ..decode import decode_text
+from ..decode import decode_text, utf16_pattern
 from ..document import Document
 from ..errors import IngestError
 from .text import read_text
@@ -19,6 +21,8 @@ _UNSUPPORTED = {
     "application/zip": "a ZIP container that is not a Word .docx (e.g. .odt); convert it to .docx",
     "application/x-ole-storage": "a legacy Office file (.doc/.wps/.et); convert it with LibreOffice "
                                  "(soffice --headless --convert-to docx FILE)",
+    "application/x-damaged-zip": "a damaged or truncated ZIP/.docx file; fetch it again",
+    "application/vnd.ms-word.xml": "a Word XML file (2003 XML or Flat OPC); save it as .docx",
     "image/png": _SCAN, "image/jpeg": _SCAN, "image/gif": _SCAN, "image/tiff": _SCAN,
 }
 _MAGIC = (
@@ -29,25 +33,29 @@ _MAGIC = (
 )
 
 
+_MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body|table|meta|div|p|br|span)[\s>/]", re.I)
+_WORD_XML = re.compile(rb"<(?:w:wordDocument|pkg:package)\b")
+
+
 def sniff(data: bytes) -> str:
     """The media type of a file, judged by its bytes rather than its name."""
     for magic, media_type in _MAGIC:
         if data.startswith(magic):
-            if media_type == "application/zip" and _is_docx(data):
-                return DOCX
-            return media_type
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<table" in head or b"<meta" in head:
-        return "text/html"
-    return "text/plain"
+            return _zip_kind(data) if media_type == "application/zip" else media_type
+    head = data[:4096]
+    if (encoding := utf16_pattern(head)) or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode(encoding or "utf-16", "ignore").encode("utf-8", "ignore")
+    if _WORD_XML.search(head):
+        return "application/vnd.ms-word.xml"
+    return "text/html" if _MARKUP.search(head) else "text/plain"
 
 
-def _is_docx(data: bytes) -> bool:
+def _zip_kind(data: bytes) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return "word/document.xml" in z.namelist()
+            return DOCX if "word/document.xml" in z.namelist() else "application/zip"
     except zipfile.BadZipFile:
-        return False
+        return "application/x-damaged-zip"
 
 
 def to_document(data: bytes, source: str, charset: str | None = None) -> Document:
