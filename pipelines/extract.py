@@ -69,7 +69,7 @@ def extract(doc: Document, report_id: str) -> Extracted:
     fail = _failer(doc.source)
     warnings = list(doc.warnings)
     template, applications = _applications(_tokens(seg, "applications", fail), report_id, fail, warnings)
-    review = _review_litigation(_tokens(seg, "review_litigation", fail), report_id, fail)
+    review = _review_litigation(_tokens(seg, "review_litigation", fail, required=False), report_id, fail)
     proactive = _proactive(_tokens(seg, "proactive", fail, required=False), report_id, fail, warnings)
     published = published_date(seg)
     name = agency(seg, full_text)
@@ -203,9 +203,13 @@ def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]
 
 def _review_litigation(tokens: list[Token], report_id: str, fail) -> pl.DataFrame:
     """One data row of 15 cells, mapped by position (5 results × 3 proceedings) once the header's
-    three proceedings are found: header labels truncate and repeat (template.md §7.3)."""
+    three proceedings are found: header labels truncate and repeat (template.md §7.3). A row
+    printed all blank (some reports' way of writing no cases) is 15 zeros."""
     n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
-    first = next(i for i, t in enumerate(tokens) if t.value.kind == "number")
+    if not tokens:
+        fail(f"{_TITLES['review_litigation']}: no table found")
+    first = next((i for i, t in enumerate(tokens) if t.value.kind == "number"),
+                 max((i for i, t in enumerate(tokens) if not t.value.is_value), default=-1) + 1)
     header = "".join(clean(t.text) for t in tokens[:first])
     at = [header.find(p.label_zh) for p in T.PROCEEDINGS]
     if min(at) < 0 or at != sorted(at):

@@ -127,3 +127,13 @@ def test_relaid_seed_equals_gold(seed, layout):
     for key in KEYS:
         assert got[key] == gold[key], key
     assert by_cell(got["proactive"]) == by_cell(gold["proactive"])
+
+
+def test_section_four_printed_without_numbers_is_zeros():
+    path = SEEDS[4]  # tab-separated: section 四's one data row is a single line
+    text = path.read_text(encoding="utf-8")
+    row = "\t".join(["0"] * 5 + ["1", "0", "0", "0", "1"] + ["0"] * 5)
+    assert row in text
+    report = process(text.replace(row, "\t".join(["—"] * 15)).encode(), path.name)
+    assert report.review_litigation["value"].to_list() == [0] * 15
+    assert set(report.review_litigation["raw_text"]) == {"—"}
