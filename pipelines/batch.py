@@ -101,9 +101,11 @@ def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
-             fetch_errors: list[IngestError] = ()) -> None:
-    """Load each report in its own transaction and record each failure; one writer at a time."""
+             fetch_errors: list[IngestError] = (), chunk: int = 500) -> int:
+    """Load the reports (each chunk in one transaction) and record every failure; the one writer.
+    Returns how many reports were written (unchanged ones are not)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
+    good = reports(outcomes)
     con = load.connect(db_path)
     try:
         for error in fetch_errors:
@@ -111,10 +113,15 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
         for o in outcomes:
             if o.error is not None:
                 load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)
-                continue
-            r = o.report
-            load.load_report(con, report_row(o), r.applications, r.proactive, r.review_litigation,
-                             checks.filter(pl.col("report_id") == r.report_id), run_id)
-            load.clear_error(con, o.raw.source_uri, o.raw.sha256)
+        written = 0
+        for start in range(0, len(good), chunk):
+            part = good[start:start + chunk]
+            ids = pl.Series([o.report.report_id for o in part]).implode()
+            written += load.load_reports(
+                con, pl.concat([report_row(o) for o in part]), frame(part, "applications"),
+                frame(part, "proactive"), frame(part, "review_litigation"),
+                checks.filter(pl.col("report_id").is_in(ids)), run_id)
+            load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
+        return written
     finally:
         con.close()

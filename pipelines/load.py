@@ -141,57 +141,86 @@ def agency_row(name: str) -> dict:
 # --- Reports --------------------------------------------------------------------------------------
 
 
-def load_report(con: duckdb.DuckDBPyConnection, report: pl.DataFrame, applications: pl.DataFrame,
-                proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
-                run_id: str) -> bool:
-    """Replace one report's rows (dim_report, facts, dq_result) in one transaction.
+def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applications: pl.DataFrame,
+                 proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
+                 run_id: str) -> int:
+    """Replace the rows of these reports (dim_report, facts, dq_result) in one transaction.
 
-    `report` is one frames.REPORT row, `checks` is frames.CHECK plus a Boolean `passed`. Returns
-    False, writing nothing, when the report's content is what is already loaded.
+    `reports` has frames.REPORT rows, `checks` is frames.CHECK plus a Boolean `passed`. A report whose
+    content is what is already loaded is left as it is. Returns how many reports were written.
     """
-    if report.height != 1:
-        raise ValueError(f"expected one report row, got {report.height}")
-    meta = report.row(0, named=True)
-    rid = meta["report_id"]
+    reports = reports.select(list(frames.REPORT))
     parts = {**{t: df.select(FACT_COLUMNS[t]) for t, df in
                 zip(FACT_COLUMNS, (applications, proactive, review_litigation))},
              "dq_result": checks.select(DQ_COLUMNS)}
     for table, df in parts.items():
-        if not df["report_id"].eq_missing(rid).all():
-            raise ValueError(f"{table} rows of another report than {rid}")
-    content = _content_hash([report.select(list(frames.REPORT)), *parts.values()])
-    if con.execute("SELECT content_hash FROM dim_report WHERE report_id = ?", [rid]).fetchone() == (content,):
-        return False
-    failed = checks.filter((pl.col("severity") == "error") & pl.col("passed").not_()).height > 0
-    agency = agency_row(meta["agency"]) if meta["agency"] and meta["agency"].strip() else None
-    dim_report = report.select(list(frames.REPORT)).drop("agency").with_columns(
-        agency_id=pl.lit(agency and agency["agency_id"], pl.String),
-        dq_status=pl.lit("failed" if failed else "passed"),
-        content_hash=pl.lit(content),
-        loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")),
+        if not df["report_id"].is_in(reports["report_id"].implode()).all():
+            raise ValueError(f"{table} has rows of a report not in `reports`")
+    hashes = _content_hashes([reports, *parts.values()])
+    con.register("_batch", hashes.to_arrow())
+    try:
+        stored = dict(con.execute("SELECT r.report_id, r.content_hash FROM dim_report r "
+                                  "JOIN _batch b USING (report_id)").fetchall())
+    finally:
+        con.unregister("_batch")
+    changed = hashes.filter(pl.struct("report_id", "content_hash").map_elements(
+        lambda r: stored.get(r["report_id"]) != r["content_hash"], return_dtype=pl.Boolean))
+    if changed.is_empty():
+        return 0
+    keep = pl.col("report_id").is_in(changed["report_id"].implode())
+    failed = (parts["dq_result"].filter((pl.col("severity") == "error") & pl.col("passed").not_())
+              ["report_id"].unique().implode())
+    reports = reports.filter(keep)
+    agencies = pl.DataFrame([agency_row(n) for n in reports["agency"].drop_nulls().unique() if n.strip()],
+                            schema=AGENCY)
+    dim_report = (
+        reports.join(agencies.select("agency_id", agency=pl.col("name")), on="agency", how="left")
+        .drop("agency").join(changed, on="report_id")
+        .with_columns(dq_status=pl.when(pl.col("report_id").is_in(failed)).then(pl.lit("failed"))
+                      .otherwise(pl.lit("passed")),
+                      loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")))
     )
-
     with _transaction(con):
-        for table in REPORT_TABLES:
-            con.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
+        con.register("_changed", changed.select("report_id").to_arrow())
+        try:
+            for table in REPORT_TABLES:
+                con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM _changed)")
+        finally:
+            con.unregister("_changed")
         _insert(con, "dim_report", dim_report)
         for table, df in parts.items():
+            df = df.filter(keep)
             _insert(con, table, df.with_columns(run_id=pl.lit(run_id)) if table == "dq_result" else df)
-        if agency:
-            con.execute("INSERT INTO dim_agency VALUES ($agency_id, $name, $name_normalized, $level, $region) "
-                        "ON CONFLICT (agency_id) DO UPDATE SET name = least(dim_agency.name, excluded.name), "
-                        "level = excluded.level, region = excluded.region", agency)
+        if not agencies.is_empty():
+            con.register("_agencies", agencies.group_by("agency_id").agg(pl.all().min()).to_arrow())
+            try:
+                con.execute("INSERT INTO dim_agency SELECT agency_id, name, name_normalized, level, region "
+                            "FROM _agencies ON CONFLICT (agency_id) DO UPDATE SET "
+                            "name = least(dim_agency.name, excluded.name), level = excluded.level, "
+                            "region = excluded.region")
+            finally:
+                con.unregister("_agencies")
         con.execute("DELETE FROM dim_agency WHERE agency_id NOT IN "
                     "(SELECT agency_id FROM dim_report WHERE agency_id IS NOT NULL)")
-    return True
+    return changed.height
 
 
-def _content_hash(parts: list[pl.DataFrame]) -> str:
-    """Order-independent hash of frames (Python reprs keep NULL apart from '' and 0)."""
-    h = hashlib.sha256()
-    for df in parts:
-        h.update(repr((df.columns, df.sort(df.columns, nulls_last=True).rows())).encode())
-    return h.hexdigest()
+AGENCY = {"agency_id": pl.String, "name": pl.String, "name_normalized": pl.String, "level": pl.String,
+          "region": pl.String}
+
+
+def _content_hashes(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Per report, a hash of its rows in every frame, independent of row order: (report_id, content_hash)."""
+    per_frame = [
+        df.select("report_id", h=pl.struct(pl.exclude("report_id")).hash(seed=0).cast(pl.String))
+        .group_by("report_id").agg(**{f"h{i}": pl.col("h").sort().str.join(",")})
+        for i, df in enumerate(parts)
+    ]
+    joined = per_frame[0]
+    for frame in per_frame[1:]:
+        joined = joined.join(frame, on="report_id", how="left")
+    return joined.select("report_id", content_hash=pl.concat_str(pl.exclude("report_id"), separator="|",
+                                                                 ignore_nulls=True).hash(seed=0).cast(pl.String))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
@@ -228,9 +257,16 @@ def record_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | 
                 [source_uri, sha256 or "", stage, error, seen, seen])
 
 
-def clear_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None) -> None:
-    """Forget the failures of a document that has now gone through (every stage)."""
-    con.execute("DELETE FROM ingest_error WHERE source_uri = ? AND sha256 = ?", [source_uri, sha256 or ""])
+def clear_errors(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, str | None]]) -> None:
+    """Forget the failures of documents (source_uri, sha256) that have now gone through."""
+    con.register("_cleared", pl.DataFrame([(uri, sha or "") for uri, sha in documents],
+                                          schema={"source_uri": pl.String, "sha256": pl.String},
+                                          orient="row").to_arrow())
+    try:
+        con.execute("DELETE FROM ingest_error WHERE (source_uri, sha256) IN "
+                    "(SELECT (source_uri, sha256) FROM _cleared)")
+    finally:
+        con.unregister("_cleared")
 
 
 def _utc(moment: datetime) -> datetime:

@@ -73,7 +73,7 @@ def checks(passed: bool = True, severity: str = "error") -> pl.DataFrame:
 
 def load_sample(con, *, meta=None, applications=None, values=None, results=None, run_id="run-1") -> bool:
     """Load the sample report, with any of its frames (report, section 三, section 二, checks) swapped."""
-    return load.load_report(
+    return 1 == load.load_reports(
         con, report() if meta is None else meta, section3(**BALANCED) if applications is None else applications,
         proactive() if values is None else values, review_litigation(), checks() if results is None else results,
         run_id)
@@ -183,7 +183,7 @@ def test_failed_load_rolls_back(con):
 
 def test_rows_of_another_report_are_refused(con):
     stray = section3(**BALANCED).with_columns(report_id=pl.lit("other"))
-    with pytest.raises(ValueError, match="another report"):
+    with pytest.raises(ValueError, match="not in `reports`"):
         load_sample(con, applications=stray)
 
 
@@ -193,7 +193,7 @@ def test_record_error_keeps_first_seen(con):
     load.record_error(con, "http://x/a.pdf", "cd" * 32, "decode", "still no text", first + timedelta(days=1))
     assert con.sql("SELECT error, first_seen, last_seen FROM ingest_error").fetchall() == [
         ("still no text", datetime(2025, 1, 1, 0), datetime(2025, 1, 2, 0))]
-    load.clear_error(con, "http://x/a.pdf", "cd" * 32)
+    load.clear_errors(con, [("http://x/a.pdf", "cd" * 32)])
     assert con.sql("SELECT count(*) FROM ingest_error").fetchone() == (0,)
 
 
