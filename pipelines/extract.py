@@ -90,10 +90,14 @@ _TITLES = {"applications": "section 三 (收到和处理政府信息公开申请
 
 
 def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[Token]:
-    """The section's table cells in order, with its short lines (one-cell rows of a table whose
-    layout was lost); without a heading, the tables are found by their content."""
+    """The section's table cells in order, with the short lines between its tables (captions, or
+    one-cell rows of a table whose layout was lost); without a heading, tables are found by content."""
     if section in seg.sections:
-        blocks = [b for b in seg.sections[section] if isinstance(b, Table) or _is_cell_like(b.text)]
+        blocks = seg.sections[section]
+        at = [i for i, b in enumerate(blocks) if isinstance(b, Table)]
+        if at:  # prose before the first and after the last table is not part of them
+            blocks = blocks[at[0]:at[-1] + 1]
+        blocks = [b for b in blocks if isinstance(b, Table) or _is_cell_like(b.text)]
     else:
         everything = seg.front + [b for blocks in seg.sections.values() for b in blocks]
         blocks = [b for b in everything if isinstance(b, Table)
