@@ -6,7 +6,11 @@ one implementation whatever runs it.
 
 from __future__ import annotations
 
+import multiprocessing
+import resource
+import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,28 +38,79 @@ def source_name(uri: str) -> str:
     return Path(urlparse(uri).path).name or uri
 
 
-def extract_one(raw: RawFile) -> Outcome:
+@dataclass(frozen=True)
+class Limits:
+    """What one document may cost; past either, it fails alone and the batch goes on."""
+
+    seconds: float = 120.0
+    memory_mb: int = 2048  # address space of a worker process
+
+
+class _Overtime(BaseException):  # not an Exception: library code that catches those must not swallow it
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Overtime
+
+
+def _limit_memory(memory_mb: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, resource.RLIM_INFINITY))
+    signal.signal(signal.SIGALRM, _on_alarm)
+
+
+def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
+    """Extract one file in a worker process whose memory is capped; give up after `seconds`."""
+    name = source_name(raw.source_uri)
+    if seconds:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        return Outcome(raw, process(raw.path.read_bytes(), source_name(raw.source_uri), raw.charset))
+        return Outcome(raw, process(raw.path.read_bytes(), name, raw.charset))
     except IngestError as error:
         return Outcome(raw, error=error)
+    except _Overtime:
+        return Outcome(raw, error=IngestError(name, "extract", f"took longer than the {seconds:g} s limit"))
+    except MemoryError:
+        return Outcome(raw, error=IngestError(name, "extract", "needed more memory than the limit"))
+    finally:
+        if seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def extract_files(files: list[RawFile], *, workers: int = 1, progress=None) -> list[Outcome]:
-    """Extract every file; failures are outcomes too, so the rest of the batch carries on."""
-    outcomes: list[Outcome] = []
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            for outcome in pool.map(extract_one, files, chunksize=16):
-                outcomes.append(outcome)
-                if progress:
-                    progress(len(outcomes), len(files), outcome.raw.source_uri)
-        return outcomes
-    for raw in files:
-        outcomes.append(extract_one(raw))
+def extract_files(files: list[RawFile], *, workers: int = 1, limits: Limits = Limits(),
+                  progress=None) -> list[Outcome]:
+    """Extract every file in `workers` processes under `limits`; failures are outcomes too, in order."""
+    outcomes: dict[int, Outcome] = {}
+
+    def done(i: int, outcome: Outcome) -> None:
+        outcomes[i] = outcome
         if progress:
-            progress(len(outcomes), len(files), raw.source_uri)
-    return outcomes
+            progress(len(outcomes), len(files), outcome.raw.source_uri)
+
+    queue = list(enumerate(files))
+    while queue:
+        queue = _until_broken(queue, workers, limits, done)
+        # A worker died (a hard crash, or memory the limit could not turn into MemoryError): the
+        # document that killed it is among the first `workers` left; retry those one by one.
+        for i, raw in queue[:workers]:
+            if _until_broken([(i, raw)], 1, limits, done):
+                done(i, Outcome(raw, error=IngestError(source_name(raw.source_uri), "extract",
+                                                       "the worker process died (out of memory or crashed)")))
+        queue = queue[workers:]
+    return [outcomes[i] for i in range(len(files))]
+
+
+def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits, done) -> list:
+    """Extract in a fresh pool; returns what is left if a worker process died, else []."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_limit_memory, initargs=(limits.memory_mb,)) as pool:
+        futures = [pool.submit(extract_one, raw, limits.seconds) for _, raw in queue]
+        for k, ((i, _), future) in enumerate(zip(queue, futures)):
+            try:
+                done(i, future.result())
+            except BrokenProcessPool:
+                return queue[k:]
+    return []
 
 
 def reports(outcomes: list[Outcome]) -> list[Outcome]:

@@ -1,0 +1,48 @@
+"""One pathological document cannot stall or sink a batch: it fails alone, with the reason."""
+
+import zlib
+
+from pipelines import batch, fetch
+
+from conftest import SEEDS
+
+
+def slow_pdf() -> bytes:
+    """A valid one-page PDF whose content stream draws a million tiny paths: slow to interpret."""
+    stream = zlib.compress(b"0 0 m 1 1 l S\n" * 1_000_000)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_slow_document_fails_alone_with_the_reason(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "slow.pdf").write_bytes(slow_pdf())
+    (tmp_path / "in" / SEEDS[3].name).write_bytes(SEEDS[3].read_bytes())
+    files = fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files
+    outcomes = {batch.source_name(o.raw.source_uri): o
+                for o in batch.extract_files(files, limits=batch.Limits(seconds=2))}
+    assert outcomes["slow.pdf"].error.stage == "extract"
+    assert "2 s limit" in outcomes["slow.pdf"].error.reason
+    assert outcomes[SEEDS[3].name].report is not None
+
+
+def test_memory_hungry_document_fails_alone(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "+big.pdf").write_bytes(slow_pdf())  # first: the documents after it must still load
+    for seed in SEEDS[:2]:
+        (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
+    files = fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files
+    outcomes = {batch.source_name(o.raw.source_uri): o
+                for o in batch.extract_files(files, limits=batch.Limits(seconds=60, memory_mb=700))}
+    assert outcomes["+big.pdf"].error.stage == "extract" and "memory" in outcomes["+big.pdf"].error.reason
+    assert all(outcomes[seed.name].report is not None for seed in SEEDS[:2])
