@@ -173,6 +173,7 @@ def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]
             fail(f"section 三 row {current} appears twice with different values ({values[0].ref})")
         rows[current] = fitted
 
+    columns: set[str] = set()
     for tok in tokens:
         if tok.value.is_value:
             if current is not None:
@@ -181,7 +182,9 @@ def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]
         if current == "carried_forward" and values:
             break  # the table's last row is complete; notes may follow
         in_header = current is None
-        code = None if in_header and _COLUMNS.match(tok.text) else _match_row(tok.text)
+        column = _COLUMNS.match(tok.text) if in_header else None
+        columns.add(column)
+        code = None if column else _match_row(tok.text)
         if code is None:
             if in_header or _COLUMNS.match(tok.text) or not clean(tok.text):
                 continue  # column headers, also when repeated after a page break
@@ -190,6 +193,8 @@ def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]
         current, label, values = code, tok, []
     close()
 
+    if unnamed := [c for c in T.APPLICANT_CODES if c not in columns]:
+        warnings.append(f"section 三: header names no column {', '.join(unnamed)}; template order assumed")
     template = T.T2021 if any(code.startswith("other.") for code in rows) else T.T2019
     missing = [code for code in T.outcome_rows(template) if code not in rows]
     if missing:

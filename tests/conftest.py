@@ -1,11 +1,12 @@
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
+PUBLIC = sorted((FIXTURES / "public").glob("*.pdf"))
+SAMPLE = Path(__file__).parents[1] / "data" / "raw" / "sample"
 
 
 def gold_of(path: Path) -> dict:
@@ -19,14 +20,10 @@ def seed(request) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Path:
-    """A warehouse built from the five seeds by the plain-Python stages (no Dagster)."""
+    """A warehouse built from the bundled sample corpus by the plain-Python stages (no Dagster)."""
     from pipelines import batch, fetch
 
     tmp = tmp_path_factory.mktemp("warehouse")
-    sample = tmp / "sample"
-    sample.mkdir()
-    for path in SEEDS:
-        shutil.copy(path, sample)
-    outcomes = batch.extract_files(fetch.fetch_all([str(sample)], tmp / "raw").files)
+    outcomes = batch.extract_files(fetch.fetch_all([str(SAMPLE)], tmp / "raw").files)
     batch.load_all(tmp / "xxgk.duckdb", outcomes, batch.check(outcomes), "test-run")
     return tmp / "xxgk.duckdb"

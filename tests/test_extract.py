@@ -137,3 +137,9 @@ def test_section_four_printed_without_numbers_is_zeros():
     report = process(text.replace(row, "\t".join(["—"] * 15)).encode(), path.name)
     assert report.review_litigation["value"].to_list() == [0] * 15
     assert set(report.review_litigation["raw_text"]) == {"—"}
+
+
+def test_header_missing_a_column_label_is_warned():
+    text = SEEDS[3].read_text(encoding="utf-8").replace("科研 机构 |", "？？ |")
+    report = process(text.encode(), SEEDS[3].name)
+    assert any("research" in w and "template order" in w for w in report.warnings)

@@ -8,7 +8,19 @@ import pytest
 from pipelines import load
 from pipelines.ingest import report_id
 
-from conftest import gold_of
+from conftest import PUBLIC, SAMPLE, SEEDS, gold_of
+
+REPORTS = [*SEEDS, *PUBLIC]
+
+
+def test_sample_corpus_is_the_gold_reports():
+    assert sorted(p.name for p in SAMPLE.iterdir()) == sorted(p.name for p in REPORTS)
+    assert all((SAMPLE / p.name).read_bytes() == p.read_bytes() for p in REPORTS)
+
+
+@pytest.fixture(params=REPORTS, ids=lambda p: p.stem[:4])
+def report(request):
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +30,8 @@ def warehouse(sample_warehouse):
     con.close()
 
 
-def test_facts_hold_the_gold_values(warehouse, seed):
-    gold, rid = gold_of(seed), report_id(seed.read_bytes())
+def test_facts_hold_the_gold_values(warehouse, report):
+    gold, rid = gold_of(report), report_id(report.read_bytes())
     apps = {(o, a): v for o, a, v in warehouse.execute(
         "SELECT outcome_code, applicant_code, value FROM fact_application WHERE report_id = ?", [rid]).fetchall()}
     assert apps == {(o, a): v for o, cols in gold["applications"].items() for a, v in cols.items()}
@@ -31,8 +43,8 @@ def test_facts_hold_the_gold_values(warehouse, seed):
     assert proactive == {(p["item"], p["metric"]): Decimal(str(p["value"])) for p in gold["proactive"]}
 
 
-def test_dq_result_flags_exactly_the_gold_failures(warehouse, seed):
-    gold, rid = gold_of(seed), report_id(seed.read_bytes())
+def test_dq_result_flags_exactly_the_gold_failures(warehouse, report):
+    gold, rid = gold_of(report), report_id(report.read_bytes())
     failed = warehouse.execute(
         "SELECT rule_id, column_code, lhs, rhs FROM dq_result WHERE report_id = ? AND NOT passed ORDER BY ALL",
         [rid]).fetchall()
