@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Iterable
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"), " ")
@@ -20,6 +21,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 FUZZY_RATIO = 0.8
 
 
+@lru_cache(maxsize=1 << 16)
 def clean(text: str) -> str:
     """NFKC with invisible spaces made visible and whitespace runs collapsed to nothing."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.translate(_INVISIBLE)))
@@ -38,8 +40,9 @@ class Vocabulary:
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self.entries = [(code, key(label)) for code, label in entries]
         self.exact = {k: code for code, k in self.entries}
+        self.match = lru_cache(maxsize=1 << 14)(self._match)  # the same labels recur in every report
 
-    def match(self, text: str) -> str | None:
+    def _match(self, text: str) -> str | None:
         k = key(text)
         if not k:
             return None
