@@ -7,7 +7,7 @@ printed from it (`xxgk rules`). Codes and labels follow shared/spec/template.md 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 T2019, T2021 = "2019", "2021"
 BOTH = frozenset({T2019, T2021})
@@ -148,7 +148,6 @@ class Metric(Code):
     unit: str = "件"
     may_be_negative: bool = False
     is_amount: bool = False
-    amount_scale: int = 1  # multiplier to yuan when the cell carries no unit of its own
 
 
 PROACTIVE_METRICS: tuple[Metric, ...] = (
@@ -244,7 +243,6 @@ class Rule:
     rhs: tuple[str, ...] | str = ()  # a tuple of codes, or "leaves" for the template's leaf rows
     comparison: str = "equal"  # "equal" | "non_negative"
     severity: str = "error"
-    source: str = field(default="template.md §4.1", compare=False)
 
 
 RULES: tuple[Rule, ...] = (
