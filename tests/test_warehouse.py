@@ -56,3 +56,21 @@ def test_dq_result_flags_exactly_the_gold_failures(warehouse, report):
     # every hard rule was judged for this report
     rules = {r for (r,) in warehouse.execute("SELECT DISTINCT rule_id FROM dq_result WHERE report_id = ?", [rid]).fetchall()}
     assert rules == {r.id for r in load.T.RULES}
+
+
+# Worked values of template.md §8.2 (seed 003 and p003), computed by hand in the spec.
+RATES = [
+    (SEEDS[3], "disclosure_rate_handled", (583 + 51) / 1611),
+    (SEEDS[3], "backlog_rate", 17 / 1628),
+    (SEEDS[3], "review_correction_rate_closed", 21 / (89 - 7)),
+    (SEEDS[3], "review_correction_rate_total", 21 / 89),
+    (SEEDS[3], "litigation_loss_rate", (2 + 4) / (9 + 17 - 1 - 0)),
+    (PUBLIC[2], "litigation_loss_rate", 5 / 39),
+]
+
+
+@pytest.mark.parametrize("path,rate,expected", RATES, ids=lambda v: getattr(v, "stem", str(v))[:30])
+def test_named_rates_match_the_spec(warehouse, path, rate, expected):
+    (value,) = warehouse.execute(f"SELECT {rate} FROM v_report_summary WHERE report_id = ?",
+                                 [report_id(path.read_bytes())]).fetchone()
+    assert value == pytest.approx(expected)
