@@ -68,7 +68,7 @@ if str(ROOT) not in sys.path:
 from pipelines.document import Cell, Document, Line, Ref, Table  # noqa: E402
 from pipelines.errors import IngestError  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
-from pipelines.labels import clean  # noqa: E402
+from pipelines.values import is_page_mark  # noqa: E402
 from pipelines.report_json import to_json  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
@@ -76,7 +76,6 @@ FIXTURES = ROOT / "tests" / "fixtures"
 PATHS = ("ours", "pdfplumber")
 LABELS = {"ours": "ours (read_pdf + extract)", "pdfplumber": "pdfplumber find_tables + extract"}
 MB = 2**20
-PAGE_NUMBER = re.compile(r"^[-—–－]+\d{1,4}[-—–－]+$|^第\d{1,4}页(?:共\d{1,4}页)?$")
 
 
 # --- files and gold --------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ def count_pages(data: bytes) -> int:
 
 def without_page_numbers(doc: Document) -> Document:
     """The same simple page-number filter for both paths: lines that are only a page number."""
-    doc.blocks = [b for b in doc.blocks if not (isinstance(b, Line) and PAGE_NUMBER.match(clean(b.text)))]
+    doc.blocks = [b for b in doc.blocks if not (isinstance(b, Line) and is_page_mark(b.text))]
     return doc
 
 
@@ -412,7 +411,7 @@ def report(results: list[PathResult], details: dict) -> str:
         "precision = correct / emitted, recall = correct / gold; exact = every gold cell right and "
         "nothing else emitted; a failed file emits nothing",
         "- both paths end in the same extractor (pipelines.extract); decorated page-number lines "
-        "(\"- 3 -\", \"第3页\") are dropped from both documents by one regex",
+        "(\"- 3 -\", \"第3页\") are dropped from both documents by the pipeline's page-mark rule (values.is_page_mark)",
         "",
         table(results),
         "",

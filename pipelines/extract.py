@@ -23,7 +23,7 @@ from .document import Document, Table
 from .errors import IngestError
 from .labels import Vocabulary, clean
 from .segment import Segments, agency, published_date, report_year, scope, segment
-from .values import CellValue, parse
+from .values import CellValue, is_page_mark, parse
 
 STAGE = "extract"
 CENT = Decimal("0.01")
@@ -84,7 +84,6 @@ def _failer(source: str):
 
 
 _SIGNATURES = {"applications": "本年新收", "review_litigation": "复议后起诉", "proactive": "信息内容"}
-_PAGE_MARK = re.compile(r"^[-—–]+\d+[-—–]+$|^第\d+页(共\d+页)?$")
 _TITLES = {"applications": "section 三 (收到和处理政府信息公开申请情况)",
            "review_litigation": "section 四 (行政复议、行政诉讼)", "proactive": "section 二 (主动公开)"}
 
@@ -103,7 +102,7 @@ def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[To
         blocks = [b for b in everything if isinstance(b, Table)
                   and any(_SIGNATURES[section] in clean(c.text) for c in b.cells())]
     cells = [c for b in blocks for c in (b.cells() if isinstance(b, Table) else [b])]
-    tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not _PAGE_MARK.match(clean(c.text))]
+    tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not is_page_mark(c.text)]
     if required and not any(t.value.kind == "number" for t in tokens):
         if any(_ROWS.match(t.text) or _COLUMNS.match(t.text) for t in tokens if t.value.kind == "text"):
             fail(f"{_TITLES[section]}: blank template: the table is there but every data cell is empty "

@@ -14,7 +14,9 @@ from functools import lru_cache
 from typing import Iterable
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff"), " ")
-_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[、.)]|[①-⑳])")
+CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"  # a character class body
+# A row label's leading enumerator: 一、 （一） 1. 1、 ①
+ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[、.)]|[①-⑳])")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
 _UNCLOSED = re.compile(r"\([^)]*$")
 _NON_WORD = re.compile(r"[\W_]+")
@@ -28,7 +30,7 @@ def clean(text: str) -> str:
 
 
 def key(text: str) -> str:
-    s = _ENUMERATOR.sub("", clean(text))
+    s = ENUMERATOR.sub("", clean(text))
     while _PARENTHETICAL.search(s):
         s = _PARENTHETICAL.sub("", s)
     return _NON_WORD.sub("", _UNCLOSED.sub("", s))

@@ -12,6 +12,10 @@ from .labels import clean
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "／", "\\", "不适用", "N/A", "n/a", "无", "空"})
 _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|万|元|件|项|个|条|次)?$")
 _UNIT_SCALE = {"万元": 10000, "万": 10000, "元": 1}
+# A page number as printed: "- 3 -", "— 5 —", "第3页", "3/5", "page 3 of 5", or a bare 3.
+PAGE_NUMBER = re.compile(
+    r"^[-—–－―~_=·•.\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—–－―~_=·•.\s]*$"
+    r"|^[-—–－―~\s]*(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?[-—–－―~\s]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,3 +41,9 @@ def parse(text: str) -> CellValue:
     sign, digits, unit = m.groups()
     number = Decimal(digits) * (-1 if sign == "-" else 1)
     return CellValue("number", number, _UNIT_SCALE.get(unit or ""))
+
+
+def is_page_mark(text: str) -> bool:
+    """A decorated page number ("- 3 -", "第3页"): never a value, unlike a bare 3 or a -3."""
+    s = clean(text)
+    return bool(s and PAGE_NUMBER.match(s)) and parse(s).kind != "number"

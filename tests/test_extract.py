@@ -143,3 +143,11 @@ def test_header_missing_a_column_label_is_warned():
     text = SEEDS[3].read_text(encoding="utf-8").replace("科研 机构 |", "？？ |")
     report = process(text.encode(), SEEDS[3].name)
     assert any("research" in w and "template order" in w for w in report.warnings)
+
+
+@pytest.mark.parametrize("text,mark", [("- 3 -", True), ("— 5 —", True), ("-2-", True), ("第3页", True),
+                                       ("3/5", True), ("-2", False), ("3", False), ("+1036", False),
+                                       ("988.2576万", False), ("（一）予以公开", False)])
+def test_page_marks_are_never_values(text, mark):
+    from pipelines.values import is_page_mark
+    assert is_page_mark(text) is mark

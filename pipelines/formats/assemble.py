@@ -13,13 +13,10 @@ from dataclasses import dataclass, field
 
 from .. import template as T
 from ..document import Cell, Document, Line, Ref, Table
-from ..labels import Vocabulary, clean
+from ..labels import CJK, Vocabulary, clean
 from ..segment import heading
 from ..values import parse
 from .text import read_text
-
-CJK = "\u2e80-\u303f\u3040-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
-
 
 def join_lines(lines: list[str]) -> str:
     """The lines of one cell as its text: no separator where both sides are CJK (labels wrap mid-word)."""

@@ -36,9 +36,9 @@ from lxml import etree
 from ..decode import Decoded, codec, decode_text
 from ..document import Document
 from ..errors import IngestError
-from ..labels import clean
+from ..labels import CJK, clean
 from ..segment import heading
-from .assemble import CJK, RawCell, RawTable, TextItem, assemble
+from .assemble import RawCell, RawTable, TextItem, assemble
 
 MEDIA_TYPE = "text/html"
 

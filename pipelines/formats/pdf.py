@@ -51,8 +51,8 @@ from pdfminer.pdfparser import PDFParser
 from .. import template as T
 from ..document import Cell, Document, Line, Ref, Table
 from ..errors import IngestError
-from ..labels import clean
-from ..values import parse
+from ..labels import CJK, ENUMERATOR, clean
+from ..values import PAGE_NUMBER, is_page_mark, parse
 from . import pdfgrid
 from .pdfgrid import Grid, Seg
 
@@ -88,11 +88,7 @@ _RADICALS = str.maketrans({
     0x2EF0: 0x9F99, 0x2EF3: 0x9F9F,
 })
 _NOT_TEXT = {"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"}  # private-use glyphs (Co) are kept: they are text
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
-_PAGE_NUMBER = re.compile(
-    r"^[-—–－―~_=·•.\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?[-—–－―~_=·•.\s]*$"
-    r"|^[-—–－―~\s]*(?:page\s*)?\d{1,4}(?:\s*of\s*\d{1,4})?[-—–－―~\s]*$", re.IGNORECASE)
-_ENUMERATOR = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\((?:[一二三四五六七八九十]+|\d+)\)|\d+[、.)]|[①-⑳])")
+_CJK = re.compile(f"[{CJK}]")
 
 # pdfminer logs at debug level on every operator; with an application's root logger at DEBUG that
 # alone would slow parsing down many times over.
@@ -351,7 +347,7 @@ def _without_page_marks(glyphs: list[Glyph]) -> list[Glyph]:
         y = edge(g.cy for g in upright)
         line = sorted((g for g in upright if abs(g.cy - y) <= LINE_OVERLAP * g.size), key=lambda g: g.x0)
         text = clean(_join(line))
-        if _PAGE_NUMBER.match(text or "x") and not text.isdigit():
+        if is_page_mark(text):
             drop = {id(g) for g in line}
             glyphs = [g for g in glyphs if id(g) not in drop]
     return glyphs
@@ -545,7 +541,7 @@ def _furniture(pages: list[list]) -> set[int]:
         pages_of.setdefault(key, set()).add(b.page)
     need = max(2, (len(pages) + 1) // 2)
     return {i for i, (b, key) in candidates.items()
-            if _PAGE_NUMBER.match(clean(b.text()) or "x") or len(pages_of[key]) >= need}
+            if PAGE_NUMBER.match(clean(b.text()) or "x") or len(pages_of[key]) >= need}
 
 
 # --- stitching across pages ------------------------------------------------------------------------
@@ -614,7 +610,7 @@ def _cut_label(above: _Cell, below: _Cell) -> bool:
         return False
     if max(above.rowspan, below.rowspan) < 2:
         return False  # two single-row cells: two rows
-    return kind == "blank" or not _ENUMERATOR.match(clean(below.text))
+    return kind == "blank" or not ENUMERATOR.match(clean(below.text))
 
 
 def _to_table(frag: _Fragment) -> Table:
