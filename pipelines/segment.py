@@ -48,14 +48,26 @@ class Segments:
         return [b for b in blocks if isinstance(b, Line)]
 
 
-def segment(doc: Document) -> Segments:
-    """Split blocks by section headings; a heading must come after the previous section's."""
-    seg, current, order = Segments(), None, [s.code for s in T.SECTIONS]
-    for block in doc.blocks:
+def section_starts(blocks: list[Line | Table]) -> dict[int, str]:
+    """Index → section code of the lines that open a section; each must follow the previous one's,
+    so a table row such as 四、结转下年度继续办理 or a preamble listing the sections opens nothing."""
+    starts: dict[int, str] = {}
+    order = [s.code for s in T.SECTIONS]
+    for i, block in enumerate(blocks):
         code = heading(block.text) if isinstance(block, Line) else None
-        if code and (current is None or order.index(code) > order.index(current)):
-            current = code
-            seg.sections[code] = []
+        if code and (not starts or order.index(code) > order.index(list(starts.values())[-1])):
+            starts[i] = code
+    return starts
+
+
+def segment(doc: Document) -> Segments:
+    """Split blocks by section headings."""
+    seg, current = Segments(), None
+    starts = section_starts(doc.blocks)
+    for i, block in enumerate(doc.blocks):
+        if i in starts:
+            current = starts[i]
+            seg.sections[current] = []
             continue
         (seg.sections[current] if current else seg.front).append(block)
     return seg

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .. import template as T
 from ..document import Cell, Document, Line, Ref, Table
 from ..labels import CJK, Vocabulary, clean
-from ..segment import heading
+from ..segment import heading, section_starts
 from ..values import parse
 from .text import read_text
 
@@ -77,7 +77,6 @@ _VOCABULARY = Vocabulary(
        ("litigation", T.LITIGATION_GROUP_LABEL)]
     + [(c.code, label) for c in T.APPLICANTS if len(c.label_zh) > 2 for label in c.labels])
 _CAPTION_WORDS = (T.PROACTIVE_CAPTION, "本列数据的勾稽关系")
-_SECTION_ORDER = [s.code for s in T.SECTIONS]
 _TABLE_SECTIONS = ("proactive", "applications", "review_litigation")
 
 
@@ -184,16 +183,15 @@ def _is_report_table(table: Table) -> bool:
 def _relocate(blocks: list[Line | Table], warnings: list[str]) -> list[Line | Table]:
     """Tables with none of the template's labels (page metadata, footers) must not sit inside
     sections 二/三/四, where the extractor reads every table: move them before the first heading."""
+    starts = section_starts(blocks)
     kept: list[Line | Table] = []
     moved: list[Table] = []
     current, first = None, None
-    for block in blocks:
-        if isinstance(block, Line):
-            code = heading(block.text)
-            if code and (current is None or _SECTION_ORDER.index(code) > _SECTION_ORDER.index(current)):
-                current = code
-                first = len(kept) if first is None else first
-        elif current in _TABLE_SECTIONS and not _is_report_table(block):
+    for i, block in enumerate(blocks):
+        if i in starts:
+            current = starts[i]
+            first = len(kept) if first is None else first
+        elif isinstance(block, Table) and current in _TABLE_SECTIONS and not _is_report_table(block):
             moved.append(block)
             warnings.append(f"{block.ref}: a table without the template's labels inside section "
                             f"{current} moved out of it (page metadata or chrome)")
