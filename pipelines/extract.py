@@ -31,7 +31,7 @@ CENT = Decimal("0.01")
 _ROWS = Vocabulary([(g.code, label) for g in T.OUTCOME_GROUPS for label in g.labels]
                    + [(c.code, label) for c in T.OUTCOMES for label in c.labels])
 _COLUMNS = Vocabulary([(c.code, label) for c in T.APPLICANTS for label in c.labels]
-                      + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", "申请人情况")])
+                      + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", T.APPLICANT_HEADER_LABEL)])
 _ITEMS = Vocabulary([(c.code, label) for c in T.PROACTIVE_ITEMS for label in c.labels])
 _METRICS = Vocabulary([(m.code, label) for m in T.PROACTIVE_METRICS for label in m.labels])
 _GROUP_CODES = {g.code for g in T.OUTCOME_GROUPS}
@@ -83,7 +83,6 @@ def _failer(source: str):
     return fail
 
 
-_SIGNATURES = {"applications": "本年新收", "review_litigation": "复议后起诉", "proactive": "信息内容"}
 _TITLES = {"applications": "section 三 (收到和处理政府信息公开申请情况)",
            "review_litigation": "section 四 (行政复议、行政诉讼)", "proactive": "section 二 (主动公开)"}
 
@@ -100,7 +99,7 @@ def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[To
     else:
         everything = seg.front + [b for blocks in seg.sections.values() for b in blocks]
         blocks = [b for b in everything if isinstance(b, Table)
-                  and any(_SIGNATURES[section] in clean(c.text) for c in b.cells())]
+                  and any(T.TABLE_SIGNATURES[section] in clean(c.text) for c in b.cells())]
     cells = [c for b in blocks for c in (b.cells() if isinstance(b, Table) else [b])]
     tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not is_page_mark(c.text)]
     if required and not any(t.value.kind == "number" for t in tokens):

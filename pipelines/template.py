@@ -42,6 +42,8 @@ APPLICANTS: tuple[Code, ...] = (
 )
 ORG_COLUMNS = ("commercial", "research", "social_welfare", "legal_service", "other_org")
 APPLICANT_GROUP_LABEL = "法人或其他组织"
+APPLICANT_HEADER_LABEL = "申请人情况"
+BALANCE_NOTE = "本列数据的勾稽关系"  # the section 三 table's top-left cell
 APPLICANT_CODES = tuple(c.code for c in APPLICANTS)
 
 # --- Section 三: outcome rows --------------------------------------------------------------------
@@ -169,6 +171,9 @@ PROACTIVE_METRICS: tuple[Metric, ...] = (
 )
 METRIC_BY_CODE = {m.code: m for m in PROACTIVE_METRICS}
 PROACTIVE_HEADER_LABEL = "信息内容"
+# Words found only in each section's table: how a table is recognised when its heading is missing.
+TABLE_SIGNATURES = {"proactive": PROACTIVE_HEADER_LABEL, "applications": "本年新收",
+                    "review_litigation": "复议后起诉"}
 PROACTIVE_CAPTION = "第二十条第"
 
 # Which metrics each item reports, by template (the official tables, template.md §3.1-3.2).

@@ -73,10 +73,10 @@ _VOCABULARY = Vocabulary(
     [(c.code, label) for group in (T.OUTCOMES, T.OUTCOME_GROUPS, T.PROACTIVE_ITEMS, T.PROACTIVE_METRICS,
                                    T.PROCEEDINGS, T.RESULTS)
      for c in group for label in c.labels]
-    + [("applicants", T.APPLICANT_GROUP_LABEL), ("header", "申请人情况"), ("header", T.PROACTIVE_HEADER_LABEL),
+    + [("applicants", T.APPLICANT_GROUP_LABEL), ("header", T.APPLICANT_HEADER_LABEL), ("header", T.PROACTIVE_HEADER_LABEL),
        ("litigation", T.LITIGATION_GROUP_LABEL)]
     + [(c.code, label) for c in T.APPLICANTS if len(c.label_zh) > 2 for label in c.labels])
-_CAPTION_WORDS = (T.PROACTIVE_CAPTION, "本列数据的勾稽关系")
+_CAPTION_WORDS = (T.PROACTIVE_CAPTION, T.BALANCE_NOTE)
 _TABLE_SECTIONS = ("proactive", "applications", "review_litigation")
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
+from .. import template as T
 from ..decode import Decoded, codec, decode_text
 from ..document import Document
 from ..errors import IngestError
@@ -87,7 +88,7 @@ _CHROME_LINE = re.compile(
     r"【打印本页】|【关闭窗口】|【打印】|【关闭】|分享到[:：]")
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Words only the report itself has: a subtree holding them is never chrome.
-_REPORT_WORDS = ("本年新收", "复议后起诉", "信息内容", "申请人情况")
+_REPORT_WORDS = (*T.TABLE_SIGNATURES.values(), T.APPLICANT_HEADER_LABEL)
 _CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{CJK}])")
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 
