@@ -153,13 +153,14 @@ def run(files: list[RawFile], tmp: Path, trace: bool = True) -> list[Row]:
                                                       lambda x: outcome(*x)))
     bench.note(f"includes extract()'s own segment(); {sum(o.error is not None for o in outcomes)} failed")
     reports = batch.reports(outcomes)
+    extracted = [o.report for o in reports]
 
     start = time.perf_counter()
     import great_expectations  # noqa: F401  (timed here so that validate excludes it)
     bench.rows.append(Row("import great_expectations", time.perf_counter() - start, None, max_rss_mb()))
     checks = bench.stage("validate: build_checks", len(reports), lambda: validate.build_checks(
-        batch.frame(outcomes, "applications"), batch.frame(outcomes, "review_litigation"),
-        batch.frame(outcomes, "proactive"), {o.report.report_id: o.report.template for o in reports}))
+        batch.frame(extracted, "applications"), batch.frame(extracted, "review_litigation"),
+        batch.frame(extracted, "proactive"), {r.report_id: r.template for r in extracted}))
     bench.note(f"{checks.height:,} checks")
     checked = bench.stage("validate: run_suites (GX)", len(reports), lambda: validate.run_suites(checks))
     bench.note(f"{checked.filter(~checked['passed'])['report_id'].n_unique()} reports fail a rule")

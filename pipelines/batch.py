@@ -117,11 +117,11 @@ def reports(outcomes: list[Outcome]) -> list[Outcome]:
     return [o for o in outcomes if o.report is not None]
 
 
-def frame(outcomes: list[Outcome], name: str) -> pl.DataFrame:
+def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
     """All reports' `applications`, `proactive` or `review_litigation` rows in one frame."""
     schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
               "review_litigation": frames.REVIEW_LITIGATION}[name]
-    parts = [getattr(o.report, name) for o in reports(outcomes)]
+    parts = [getattr(r, name) for r in extracted]
     return pl.concat(parts) if parts else frames.empty(schema)
 
 
@@ -136,10 +136,14 @@ def report_row(o: Outcome) -> pl.DataFrame:
 
 
 def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame:
+    """Every hard rule on every extracted report of the batch (see check_reports)."""
+    return check_reports([o.report for o in reports(outcomes)], docs_dir)
+
+
+def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> pl.DataFrame:
     """Every hard rule on every report, judged by the GX suites in expectations/."""
-    checks = validate.build_checks(frame(outcomes, "applications"), frame(outcomes, "review_litigation"),
-                                   frame(outcomes, "proactive"),
-                                   {o.report.report_id: o.report.template for o in reports(outcomes)})
+    checks = validate.build_checks(frame(extracted, "applications"), frame(extracted, "review_litigation"),
+                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted})
     return validate.run_suites(checks, docs_dir=docs_dir)
 
 
@@ -172,9 +176,10 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
         for start in range(0, len(good), chunk):
             part = good[start:start + chunk]
             ids = pl.Series([o.report.report_id for o in part]).implode()
+            extracted = [o.report for o in part]
             written += load.load_reports(
-                con, pl.concat([report_row(o) for o in part]), frame(part, "applications"),
-                frame(part, "proactive"), frame(part, "review_litigation"),
+                con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
+                frame(extracted, "proactive"), frame(extracted, "review_litigation"),
                 checks.filter(pl.col("report_id").is_in(ids)), run_id)
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
         return written

@@ -14,6 +14,7 @@ from .errors import IngestError
 
 def _extract(path: Path, charset: str | None) -> int:
     from . import validate
+    from .batch import check_reports
     from .ingest import process
     from .report_json import to_json
 
@@ -27,10 +28,7 @@ def _extract(path: Path, charset: str | None) -> int:
     except IngestError as error:
         print(str(error), file=sys.stderr)
         return 1
-    checks = validate.run_suites(validate.build_checks(
-        report.applications, report.review_litigation, report.proactive,
-        {report.report_id: report.template}))
-    out = to_json(report, validate.rule_failures(checks, report.report_id))
+    out = to_json(report, validate.rule_failures(check_reports([report]), report.report_id))
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
