@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
 
+import duckdb
 import polars as pl
 
 from . import frames, load, validate
@@ -151,11 +152,8 @@ def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
     """The files this parser version has not loaded yet: a nightly run costs what is new or changed."""
     if not Path(db_path).exists():
         return files
-    con = load.connect(db_path)
-    try:
+    with duckdb.connect(str(db_path), read_only=True) as con:  # a look, not a write
         done = load.loaded(con, PARSER_VERSION)
-    finally:
-        con.close()
     return [f for f in files if f.sha256 not in done]
 
 
