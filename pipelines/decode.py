@@ -1,4 +1,4 @@
-"""Bytes of a text report to str, never mojibake (strategy: shared/notes/extraction.md §3.3).
+"""Bytes of a text report to str, never mojibake (strategy: docs/extraction-notes.md §3.3).
 
 Order: BOM → strict UTF-8 → UTF-16 without BOM → declared charset → gb18030 / cp950 judged by the
 template's own words, ties broken by chardet. A decoding must contain some of those words.

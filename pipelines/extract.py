@@ -210,7 +210,7 @@ def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]
 
 def _review_litigation(tokens: list[Token], report_id: str, fail) -> pl.DataFrame:
     """One data row of 15 cells, mapped by position (5 results × 3 proceedings) once the header's
-    three proceedings are found: header labels truncate and repeat (template.md §7.3). A row
+    three proceedings are found: header labels truncate and repeat (docs/template.md §7.3). A row
     printed all blank (some reports' way of writing no cases) is 15 zeros."""
     n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
     if not tokens:

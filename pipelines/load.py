@@ -1,6 +1,6 @@
 """The DuckDB warehouse: schema and dimensions, one transaction per report, error log, snapshot.
 
-One writer (DESIGN.md): the pipeline holds the only read-write connection and analysts open the
+One writer (docs/design.md): the pipeline holds the only read-write connection and analysts open the
 snapshot `publish` makes. Loading is idempotent: a report whose content is unchanged is not written
 again, so running twice leaves every table (loaded_at and run_id included) as it was.
 """

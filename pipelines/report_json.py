@@ -1,4 +1,4 @@
-"""The canonical report JSON of shared/spec/report-json.md (what `xxgk extract` prints)."""
+"""The canonical report JSON of docs/report-json.md (what `xxgk extract` prints)."""
 
 from __future__ import annotations
 

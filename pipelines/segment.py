@@ -148,7 +148,7 @@ def _subsequence(short: str, long: str) -> bool:
 
 
 def scope(full_text: str, agency_name: str | None) -> str:
-    """Whether the numbers cover the body itself or its whole jurisdiction (template.md §1.1)."""
+    """Whether the numbers cover the body itself or its whole jurisdiction (docs/template.md §1.1)."""
     if _AGGREGATE.search(full_text):
         return "jurisdiction_aggregate"
     if agency_name and agency_name.endswith(("局", "委员会", "办公室", "中心", "委")):

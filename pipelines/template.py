@@ -2,7 +2,7 @@
 
 This module is the one source of truth. Extraction matches labels against it, validation builds its
 checks from `RULES`, the warehouse dimensions are filled from it and the README's rule catalogue is
-printed from it (`xxgk rules`). Codes and labels follow shared/spec/template.md §7.
+printed from it (`xxgk rules`). Codes and labels follow docs/template.md §7.
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ TABLE_SIGNATURES = {"proactive": PROACTIVE_HEADER_LABEL, "applications": "本年
                     "review_litigation": "复议后起诉"}
 PROACTIVE_CAPTION = "第二十条第"
 
-# Which metrics each item reports, by template (the official tables, template.md §3.1-3.2).
+# Which metrics each item reports, by template (the official tables, docs/template.md §3.1-3.2).
 PROACTIVE_TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     T2019: {
         "rules": ("new_made", "new_published", "total_published"),
@@ -228,7 +228,7 @@ SECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
 # Words every report in this template contains; a decoding that yields none of them is wrong.
 ANCHOR_WORDS = ("政府信息公开", "年度报告", "申请", "行政复议", "行政诉讼", "总计", "情况", "办理")
 
-# --- Hard rules (template.md §4.1) ----------------------------------------------------------------
+# --- Hard rules (docs/template.md §4.1) ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
--- xxgk warehouse: star schema (DESIGN.md "Star schema"). Applied by pipelines.load.connect on every
+-- xxgk warehouse: star schema (docs/design.md "Star schema"). Applied by pipelines.load.connect on every
 -- open, so every statement is idempotent. Codes come from pipelines/template.py; the dimensions are
 -- rebuilt from it by the loader. Values: counts BIGINT, money DECIMAL(18,2) yuan, NULL = not
 -- reported or unreadable (never 0); raw_text keeps the cell as printed, ref points back into the

@@ -1,4 +1,4 @@
--- xxgk warehouse: analyst views. The named rates of spec/template.md §8.2 are computed here, at
+-- xxgk warehouse: analyst views. The named rates of docs/template.md §8.2 are computed here, at
 -- query time, so every analyst uses the same formula. A rate is NULL when its denominator is 0 or
 -- any of its counts is NULL (not reported / unreadable); NULL is never read as 0.
 

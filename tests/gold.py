@@ -1,4 +1,4 @@
-"""Gold report JSON (shared/spec/report-json.md) as the long-form frames of pipelines/frames.py."""
+"""Gold report JSON (docs/report-json.md) as the long-form frames of pipelines/frames.py."""
 
 import json
 from decimal import Decimal

@@ -58,7 +58,7 @@ def test_dq_result_flags_exactly_the_gold_failures(warehouse, report):
     assert rules == {r.id for r in load.T.RULES}
 
 
-# Worked values of template.md §8.2 (seed 003 and p003), computed by hand in the spec.
+# Worked values of docs/template.md §8.2 (seed 003 and p003), computed by hand in the spec.
 RATES = [
     (SEEDS[3], "disclosure_rate_handled", (583 + 51) / 1611),
     (SEEDS[3], "backlog_rate", 17 / 1628),

@@ -1,6 +1,6 @@
 """PDF adapter: a report's pages into the common Document, built on pdfminer.six layout objects.
 
-What it does, page by page (design and measured values: shared notes, extraction.md §1-§2):
+What it does, page by page (design and measured values: docs/extraction-notes.md §1-§2):
 
 - Parse with `PDFPageAggregator(laparams=None)`: characters, lines, rectangles, curves and images,
   with no text grouping (pdfminer's own line grouping merges neighbouring table cells). Containers

@@ -1,6 +1,6 @@
 """Ruled-table reconstruction from drawn rules (geometry only, no PDF library).
 
-The steps, with the values measured on real WPS/Word reports (shared notes, extraction.md §1.4):
+The steps, with the values measured on real WPS/Word reports (docs/extraction-notes.md §1.4):
 
 1. Rules arrive as horizontal and vertical segments. Segments whose position is within `TOL` of
    each other are snapped to one line (the cluster's mean); collinear spans that overlap or sit

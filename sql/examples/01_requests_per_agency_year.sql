@@ -1,5 +1,5 @@
 -- Question: how many information-disclosure requests did each agency receive per year, who applied,
--- and how did the volume change on the previous year (same agency and same scope only, §8.2)?
+-- and how did the volume change on the previous year (same agency and same scope only, docs/template.md §8.2)?
 WITH received AS (
     SELECT s.agency_id, s.agency, s.region, s.scope, s.report_year, s.received_total,
            w.natural_person, w.total - w.natural_person AS organisations,

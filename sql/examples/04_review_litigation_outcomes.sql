@@ -1,5 +1,5 @@
 -- Question: how do administrative reviews and lawsuits about disclosure end, per agency and year?
--- The fifteen section 四 cells side by side, with the correction and loss rates of §8.2.
+-- The fifteen section 四 cells side by side, with the correction and loss rates of docs/template.md §8.2.
 WITH cases AS (
     SELECT report_id, proceeding_code,
            max(value) FILTER (WHERE result_code = 'upheld')    AS upheld,
