@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import paths
+from . import query
 from . import template as T
 from .errors import IngestError
 
@@ -33,17 +33,6 @@ def _extract(path: Path, charset: str | None) -> int:
     return 0
 
 
-def _sql(query: str, db: Path) -> int:
-    import duckdb
-
-    if not db.exists():
-        print(f"{db}: no warehouse yet; run `make run` first", file=sys.stderr)
-        return 2
-    with duckdb.connect(str(db), read_only=True) as con:
-        con.sql(query).show(max_width=200)
-    return 0
-
-
 def rule_catalogue() -> str:
     """The hard rules as a markdown table (the README's rule catalogue is this output)."""
     lines = ["| rule | applied | statement |", "|---|---|---|"]
@@ -59,15 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     extract = sub.add_parser("extract", help="print the report JSON of one file (with its rule failures)")
     extract.add_argument("file", type=Path)
     extract.add_argument("--charset", help="declared charset, e.g. from an HTTP header")
-    sql = sub.add_parser("sql", help="run a query on the published snapshot (read-only)")
-    sql.add_argument("query")
-    sql.add_argument("--db", type=Path, default=paths.SNAPSHOT_DB, help="default: %(default)s")
+    query.add_arguments(sub.add_parser("sql", help="run a query on the published snapshot (read-only)",
+                                       description=query.__doc__))
     sub.add_parser("rules", help="print the rule catalogue as markdown")
     args = parser.parse_args(argv)
     if args.command == "extract":
         return _extract(args.file, args.charset)
     if args.command == "sql":
-        return _sql(args.query, args.db)
+        return query.run(args)
     print(rule_catalogue())
     return 0
 
