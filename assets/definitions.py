@@ -41,7 +41,8 @@ def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths) -> dg.Output[
     """Every source of sources.toml landed in raw_dir under its SHA-256, and the sources that failed."""
     raw_dir = Path(paths.raw_dir)
     before = set(raw_dir.iterdir()) if raw_dir.is_dir() else set()
-    result = fetch.fetch_all(fetch.load_sources(Path(paths.sources_toml)), raw_dir,
+    toml = Path(paths.sources_toml)
+    result = fetch.fetch_all(fetch.load_sources(toml), raw_dir, root=toml.parent,
                              progress=_progress(context, "fetched"))
     for error in result.errors:
         context.log.warning(str(error))

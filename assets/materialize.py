@@ -30,9 +30,15 @@ def summary(paths: XxgkPaths) -> str:
     """Reports loaded, documents failed and rules failed per report, and where the outputs are."""
     with duckdb.connect(paths.warehouse_db, read_only=True) as con:
         lines = report.summary(con)
-    lines += [f"warehouse: {paths.warehouse_db}", f"snapshot:  {paths.snapshot_db} (open it read-only)",
-              f"data quality: {Path(paths.dq_dir) / 'index.html'}"]
+    lines += [f"warehouse: {_shown(paths.warehouse_db)}", f"snapshot:  {_shown(paths.snapshot_db)} (open it read-only)",
+              f"data quality: {_shown(Path(paths.dq_dir) / 'index.html')}"]
     return "\n".join(lines)
+
+
+def _shown(path: str | Path) -> str:
+    """A path as the user can type it here: relative to the working directory when inside it."""
+    path = Path(os.path.abspath(path))
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def main() -> int:

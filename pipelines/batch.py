@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import duckdb
 import polars as pl
@@ -36,7 +36,8 @@ class Outcome:
 
 
 def source_name(uri: str) -> str:
-    return Path(urlparse(uri).path).name or uri
+    """The file name of a recorded source: `p001.pdf` of `data/raw/sample/p001.pdf`, of a file:// URI or a URL."""
+    return Path(unquote(urlparse(uri).path)).name or uri
 
 
 @dataclass(frozen=True)

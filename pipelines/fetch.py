@@ -2,6 +2,8 @@
 
 Sources (sources.toml) are directories, files or http(s) URLs. A file lands as raw_dir/<sha256>.<ext>
 and is never rewritten; raw_dir/manifest.jsonl gets one line per (sha256, source_uri) first seen.
+A source is recorded as its URL, or for a local file as its path relative to the project root
+(`data/raw/sample/p001.pdf`), or its file:// URI when it lies outside the root: never a machine path.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import httpx
 
+from . import paths
 from .errors import IngestError
 
 STAGE = "fetch"
@@ -52,14 +56,16 @@ def load_sources(path: Path) -> list[str]:
     return [s["uri"] if _is_url(s["uri"]) else str((path.parent / s["uri"]).resolve()) for s in sources]
 
 
-def fetch_all(uris: list[str], raw_dir: Path, *, client: httpx.Client | None = None,
-              progress=None) -> FetchResult:
+def fetch_all(uris: list[str], raw_dir: Path, *, root: Path = paths.ROOT,
+              client: httpx.Client | None = None, progress=None) -> FetchResult:
     """Land every source; a source that fails is an IngestError (stage "fetch") and the batch goes on.
 
-    `progress(done, total, uri)` is called after each file or URL.
+    Relative paths are taken from `root`, the project root (the directory of sources.toml), and local
+    files are recorded relative to it (see source_uri). `progress(done, total, uri)` is called after
+    each file or URL.
     """
     raw_dir.mkdir(parents=True, exist_ok=True)
-    result, items = FetchResult(), [item for uri in uris for item in _expand(uri)]
+    result, items = FetchResult(), [item for uri in uris for item in _expand(uri, Path(root))]
     landed = {m[1]: p for p in raw_dir.iterdir() if (m := _LANDED.fullmatch(p.name))}
     manifest = raw_dir / MANIFEST
     seen = {(e["sha256"], e["source_uri"]) for e in _entries(manifest)}
@@ -67,9 +73,9 @@ def fetch_all(uris: list[str], raw_dir: Path, *, client: httpx.Client | None = N
     client = client or httpx.Client(timeout=30, follow_redirects=True)
     try:
         with open(manifest, "a", encoding="utf-8") as log:
-            for done, uri in enumerate(items, 1):
+            for done, (uri, local) in enumerate(items, 1):
                 try:
-                    data, content_type, charset = _http_get(client, uri) if _is_url(uri) else _read(uri)
+                    data, content_type, charset = _http_get(client, uri) if local is None else _read(local, uri)
                 except IngestError as error:
                     result.errors.append(error)
                 else:
@@ -97,11 +103,21 @@ def _is_url(uri: str) -> bool:
     return urlparse(uri).scheme in ("http", "https")
 
 
-def _expand(uri: str) -> list[str]:
-    """A directory as its regular files, sorted, without dotfiles; anything else as itself."""
-    if _is_url(uri) or not Path(uri).is_dir():
-        return [uri]
-    return [str(p) for p in sorted(Path(uri).iterdir()) if p.is_file() and not p.name.startswith(".")]
+def source_uri(path: Path, root: Path) -> str:
+    """A local file as it is recorded: relative to the project root, or its file:// URI outside it."""
+    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_uri()
+
+
+def _expand(uri: str, root: Path) -> list[tuple[str, Path | None]]:
+    """(recorded source, local path) of each item: a URL as itself (no path); a directory as its
+    regular files, sorted, without dotfiles."""
+    if _is_url(uri):
+        return [(uri, None)]
+    path = Path(url2pathname(urlparse(uri).path)) if uri.startswith("file:") else root / uri
+    files = [p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".")] \
+        if path.is_dir() else [path]
+    return [(source_uri(p, root), p) for p in files]
 
 
 def _entries(manifest: Path) -> list[dict]:
@@ -110,11 +126,11 @@ def _entries(manifest: Path) -> list[dict]:
     return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _read(path: str) -> tuple[bytes, None, None]:
+def _read(path: Path, name: str) -> tuple[bytes, None, None]:
     try:
-        return Path(path).read_bytes(), None, None
+        return path.read_bytes(), None, None
     except OSError as error:
-        raise IngestError(path, STAGE, f"cannot read: {error.strerror or error}") from error
+        raise IngestError(name, STAGE, f"cannot read: {error.strerror or error}") from error
 
 
 def _http_get(client: httpx.Client, url: str) -> tuple[bytes, str | None, str | None]:

@@ -109,11 +109,23 @@ def test_second_run_changes_nothing(seeded, instance):
     assert digest(paths) == before
 
 
-def test_summary(seeded):
+def test_summary(seeded, monkeypatch):
     paths, _ = seeded
+    root = Path(paths.sources_toml).parent
+    monkeypatch.chdir(root)  # as `make run` runs: in the project root
     text = materialize.summary(paths)
     assert f"reports loaded: {len(SEEDS)}" in text and "documents failed: 0" in text
     assert f"000_c7925c89c326f8ac.txt  黄石经济技术开发区·铁山区  2020: {BALANCE}" in text
+    assert "warehouse: warehouse/xxgk.duckdb\n" in text and "data quality: warehouse/dq/index.html" in text
+    assert str(root) not in text
+
+
+def test_sources_are_recorded_relative_to_the_project_root(seeded):
+    paths, _ = seeded
+    assert sorted(uri for (uri,) in query(paths, "SELECT source_uri FROM dim_report")) == \
+        [f"sample/{seed.name}" for seed in SEEDS]
+    manifest = (Path(paths.raw_dir) / "manifest.jsonl").read_text(encoding="utf-8")
+    assert str(Path(paths.sources_toml).parent) not in manifest
 
 
 def test_inbox_sensor_runs_the_job_for_a_new_file(tmp_path, instance):
@@ -133,5 +145,5 @@ def test_inbox_sensor_runs_the_job_for_a_new_file(tmp_path, instance):
     assert isinstance(evaluate(cursor)[0], dg.SkipReason)  # nothing changed since
 
     assert materialize.run(definitions, instance).success
-    assert [uri for (uri,) in query(paths, "SELECT source_uri FROM ingest_error")] == [str(paths.inbox / "junk.bin")]
+    assert [uri for (uri,) in query(paths, "SELECT source_uri FROM ingest_error")] == ["raw/inbox/junk.bin"]
     assert query(paths, "SELECT count(*) FROM dim_report") == [(len(SEEDS),)]

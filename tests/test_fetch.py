@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import batch
 from pipelines.fetch import MANIFEST, RawFile, fetch_all, load_sources
 
 from conftest import SEEDS
@@ -77,6 +78,22 @@ def test_repo_sources_toml_lists_the_sample():
     assert str(repo / "data" / "raw" / "sample") in load_sources(repo / "sources.toml")
 
 
+def test_sources_are_recorded_relative_to_the_root_never_as_machine_paths(tmp_path, monkeypatch):
+    root, outside = tmp_path / "project", tmp_path / "elsewhere"
+    (root / "in").mkdir(parents=True)
+    outside.mkdir()
+    (root / "in" / "a.txt").write_bytes(b"a")
+    far = outside / "年报 b.txt"
+    far.write_bytes(b"b")
+    monkeypatch.chdir(outside)  # relative sources are taken from the root, not the working directory
+    result = fetch_all(["in", str(root / "in" / "a.txt"), str(far), "in/missing.txt"], tmp_path / "raw", root=root)
+    assert [f.source_uri for f in result.files] == ["in/a.txt", "in/a.txt", far.as_uri()]
+    assert [e.source for e in result.errors] == ["in/missing.txt"]
+    assert batch.source_name(far.as_uri()) == "年报 b.txt"
+    again = fetch_all([far.as_uri()], tmp_path / "raw", root=root)  # a file:// URI is a source too
+    assert [(f.source_uri, f.size) for f in again.files] == [(far.as_uri(), 1)]
+
+
 def test_directory_source_lands_every_file(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -86,13 +103,12 @@ def test_directory_source_lands_every_file(tmp_path):
     (src / "EMPTY.TXT").write_bytes(b"")
     (src / "sub").mkdir()
     calls = []
-    result = fetch_all([str(src)], tmp_path / "raw", progress=lambda *a: calls.append(a))
+    result = fetch_all([str(src)], tmp_path / "raw", root=tmp_path, progress=lambda *a: calls.append(a))
     assert result.errors == []
-    names = [Path(f.source_uri).name for f in result.files]
-    assert names == ["000_c7925c89c326f8ac.txt", "001_3c78160da86addac.txt", "002_0c18debd51cd50fa.txt",
-                     "003_594938079f36f576.txt", "004_d40ac86c24e87fe8.txt", "EMPTY.TXT"]
+    names = [f.source_uri for f in result.files]
+    assert names == [f"src/{seed.name}" for seed in SEEDS] + ["src/EMPTY.TXT"]
     for f in result.files:
-        data = Path(f.source_uri).read_bytes()
+        data = (tmp_path / f.source_uri).read_bytes()
         assert f == RawFile(sha(data), tmp_path / "raw" / f"{sha(data)}.txt", f.source_uri, len(data), None, None)
         assert f.path.read_bytes() == data
     assert result.files[-1].size == 0  # empty files land too; decoding reports them
@@ -109,12 +125,12 @@ def test_content_addressing(tmp_path):
         path.parent.mkdir()
         path.write_bytes(SEED_GBK)
     raw = tmp_path / "raw"
-    first = fetch_all([str(a.parent), str(b)], raw)
+    first = fetch_all([str(a.parent), str(b)], raw, root=tmp_path)
     assert {f.path for f in first.files} == {raw / f"{sha(SEED_GBK)}.txt"}
     assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", MANIFEST]
-    assert [e["source_uri"] for e in manifest(raw)] == [str(a), str(b)]
+    assert [e["source_uri"] for e in manifest(raw)] == ["a/report.txt", "b/copy.TXT"]
     mtime = first.files[0].path.stat().st_mtime_ns
-    again = fetch_all([str(a.parent), str(b)], raw)
+    again = fetch_all([str(a.parent), str(b)], raw, root=tmp_path)
     assert again.files == first.files and len(manifest(raw)) == 2
     assert first.files[0].path.stat().st_mtime_ns == mtime  # not rewritten
 
@@ -125,13 +141,13 @@ def test_http_sources(tmp_path, server):
     local.write_bytes(SEEDS[0].read_bytes())
     uris = [f"{server}/reports/seed.txt", f"{server}/missing.pdf", str(local), f"{server}/flaky",
             f"{server}/old", str(tmp_path / "nowhere")]
-    result = fetch_all(uris, raw)
+    result = fetch_all(uris, raw, root=tmp_path)
 
     [missing, nowhere] = result.errors
     assert (missing.source, missing.stage) == (f"{server}/missing.pdf", "fetch")
     assert "404" in str(missing) and f"{server}/missing.pdf" in str(missing)
     assert Handler.hits["/missing.pdf"] == 1  # a 4xx is not retried
-    assert nowhere.stage == "fetch" and "no such file" in nowhere.reason.lower()
+    assert (nowhere.source, nowhere.stage) == ("nowhere", "fetch") and "no such file" in nowhere.reason.lower()
 
     seed, plain, flaky, moved = result.files
     assert (seed.source_uri, seed.content_type, seed.charset, seed.size) == \
@@ -142,7 +158,7 @@ def test_http_sources(tmp_path, server):
     assert flaky.path == seed.path  # same bytes; the name "flaky" has no suffix, yet no second copy
     assert moved.source_uri == uris[4] and moved.sha256 == seed.sha256
     assert [(e["source_uri"], e["content_type"], e["charset"]) for e in manifest(raw)] == [
-        (uris[0], "text/plain", "gbk"), (uris[2], None, None), (uris[3], "text/html", "gb2312"),
+        (uris[0], "text/plain", "gbk"), ("local.txt", None, None), (uris[3], "text/html", "gb2312"),
         (uris[4], "text/plain", "gbk")]
 
 

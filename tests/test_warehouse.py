@@ -18,6 +18,12 @@ def test_sample_corpus_is_the_gold_reports():
     assert all((SAMPLE / p.name).read_bytes() == p.read_bytes() for p in REPORTS)
 
 
+def test_sources_are_recorded_relative_to_the_repository(sample_warehouse):
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        uris = sorted(uri for (uri,) in con.execute("SELECT source_uri FROM dim_report").fetchall())
+    assert uris == sorted(f"data/raw/sample/{p.name}" for p in REPORTS)
+
+
 @pytest.fixture(params=REPORTS, ids=lambda p: p.stem[:4])
 def report(request):
     return request.param
