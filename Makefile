@@ -1,10 +1,12 @@
 # make run   set up .venv and run the pipeline on the bundled sample corpus
 # make test  set up .venv and run the tests
 # make bench benchmarks (results table in README)
-# make ui    Dagster UI (webserver + daemon) with assets, checks, schedule, sensor
+# make ui    Dagster UI (dg dev: webserver + daemon) with assets, checks, schedule, sensor
+#
+# Another Python: make test PY=python3.13 VENV=.venv-3.13 (3.11, 3.12 and 3.13 are supported).
 
-PY      ?= python3.11
-VENV    := .venv
+PY      ?= $(shell python3.11 -c '' 2>/dev/null && echo python3.11 || echo python3)
+VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -12,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 .PHONY: run test bench ui clean
 
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
@@ -31,7 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pdf_compare.py
 
 ui: $(STAMP) $(DAGSTER_HOME)
-	$(BIN)/dagster dev -m assets.definitions
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg dev
 
 clean:
 	rm -rf $(VENV) .dagster_home data/warehouse/*.duckdb data/warehouse/dq

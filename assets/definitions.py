@@ -130,11 +130,13 @@ def template_rules(checks: pl.DataFrame, outcomes: list[batch.Outcome]):
 xxgk_nightly = dg.define_asset_job("xxgk_nightly", selection=dg.AssetSelection.groups(GROUP),
                                    description="Fetch, extract, check and load every source, then publish.")
 
+# Both start RUNNING: the daemon of `make ui` (dg dev) runs them from the first start; the UI can stop them.
 nightly_schedule = dg.ScheduleDefinition(name="xxgk_nightly_schedule", job=xxgk_nightly,
-                                         cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai")
+                                         cron_schedule="0 2 * * *", execution_timezone="Asia/Shanghai",
+                                         default_status=dg.DefaultScheduleStatus.RUNNING)
 
 
-@dg.sensor(job=xxgk_nightly, minimum_interval_seconds=30)
+@dg.sensor(job=xxgk_nightly, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def inbox_sensor(context: dg.SensorEvaluationContext, paths: XxgkPaths):
     """Run the job when a file in raw_dir/inbox is new or changed (cursor: name → [size, mtime_ns])."""
     seen = json.loads(context.cursor or "{}")

@@ -1,6 +1,8 @@
 """The Dagster code location: definitions, schedule, a full in-process run on the seeds, checks, sensor."""
 
+import importlib
 import shutil
+import tomllib
 from pathlib import Path
 
 import dagster as dg
@@ -74,6 +76,19 @@ def test_schedule_runs_nightly_at_two_in_shanghai():
     schedule = defs.resolve_schedule_def("xxgk_nightly_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
         "0 2 * * *", "Asia/Shanghai", "xxgk_nightly")
+
+
+def test_schedule_and_sensor_are_on_from_the_start():
+    assert defs.resolve_schedule_def("xxgk_nightly_schedule").default_status == dg.DefaultScheduleStatus.RUNNING
+    assert defs.resolve_sensor_def("inbox_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_dg_loads_the_code_location_xxgk():
+    """`dg dev` (make ui) takes the location from pyproject.toml's [tool.dg.project]."""
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["dg"]
+    assert project["directory_type"] == "project"
+    assert project["project"]["code_location_name"] == "xxgk"
+    assert importlib.import_module(project["project"]["code_location_target_module"]).defs is defs
 
 
 def test_run_loads_every_seed(seeded):
