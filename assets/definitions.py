@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines import batch, fetch, load, report, validate
+from pipelines.progress import Progress
 from pipelines.template import RULES
 
 from .resources import XxgkPaths
@@ -19,11 +20,15 @@ from .resources import XxgkPaths
 GROUP = "xxgk"
 MAX_ROWS = 50  # rows of a markdown table in metadata
 
-def _progress(context: dg.AssetExecutionContext, verb: str):
-    """A pipelines `progress(done, total, uri)` callback logging about every tenth of the way."""
-    def report(done: int, total: int, uri: str) -> None:
-        if done == total or done % max(1, total // 10) == 0:
-            context.log.info(f"{verb} {done}/{total} ({batch.source_name(uri)})")
+def _progress(context: dg.AssetExecutionContext, verb: str, unit: str):
+    """A pipelines `progress(done, total, uri)` callback: a line on the terminal (make run), and a log
+    message about every tenth of the way."""
+    line = Progress(verb, unit)
+
+    def report(done: int, total: int, uri: str = "") -> None:
+        line(done, total)
+        if uri and (done == total or done % max(1, total // 10) == 0):
+            context.log.info(f"{verb} {done}/{total} {unit} ({batch.source_name(uri)})")
     return report
 
 
@@ -43,7 +48,7 @@ def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths) -> dg.Output[
     before = set(raw_dir.iterdir()) if raw_dir.is_dir() else set()
     toml = Path(paths.sources_toml)
     result = fetch.fetch_all(fetch.load_sources(toml), raw_dir, root=toml.parent,
-                             progress=_progress(context, "fetched"))
+                             progress=_progress(context, "fetched", "files"))
     for error in result.errors:
         context.log.warning(str(error))
     return dg.Output(result, metadata={
@@ -58,7 +63,8 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
                       raw_files: fetch.FetchResult) -> dg.Output[list[batch.Outcome]]:
     """Each landed file not yet loaded by this parser version, extracted, or the error that stopped it."""
     files = batch.pending(Path(paths.warehouse_db), raw_files.files)
-    outcomes = batch.extract_files(files, workers=paths.workers, progress=_progress(context, "extracted"))
+    outcomes = batch.extract_files(files, workers=paths.workers,
+                                   progress=_progress(context, "extracted", "documents"))
     failed = [(batch.source_name(o.raw.source_uri), o.error.stage, o.error.reason)
               for o in outcomes if o.error is not None]
     return dg.Output(outcomes, metadata={
@@ -70,9 +76,13 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
 
 
 @dg.asset(group_name=GROUP)
-def rule_checks(paths: XxgkPaths, extracted_reports: list[batch.Outcome]) -> dg.Output[pl.DataFrame]:
+def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths,
+                extracted_reports: list[batch.Outcome]) -> dg.Output[pl.DataFrame]:
     """Every hard rule on every report, judged by the GX suites; the data-quality site is built in dq_dir."""
+    progress, n = _progress(context, "checked", "reports"), len(batch.reports(extracted_reports))
+    progress(0, n)  # GX judges the whole batch at once: a line before, and one with the rate after
     checks = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx")
+    progress(n, n)
     return dg.Output(checks, metadata={
         "checks run": checks.height,
         "checks failed": checks.filter(~pl.col("passed")).height,
@@ -85,7 +95,8 @@ def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, raw_files: fe
               extracted_reports: list[batch.Outcome], rule_checks: pl.DataFrame) -> dg.MaterializeResult:
     """The DuckDB star schema loaded report by report, its read-only snapshot and the data-quality page."""
     db, snapshot = Path(paths.warehouse_db), Path(paths.snapshot_db)
-    batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors)
+    batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors,
+                   progress=_progress(context, "loaded", "reports"))
     load.publish(db, snapshot)
     with duckdb.connect(str(snapshot), read_only=True) as con:
         page = report.write_dq_page(con, Path(paths.dq_dir) / "index.html")

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import report
+from pipelines import progress, report
 
 from .definitions import defs, xxgk_nightly
 from .resources import XxgkPaths
@@ -41,18 +41,19 @@ def _shown(path: str | Path) -> str:
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
-def main() -> int:
+def main(definitions: dg.Definitions = defs) -> int:
     logging.getLogger("dagster").setLevel(logging.WARNING)
+    progress.keep_terminal()  # a line per stage on the terminal: fetched, extracted, checked, loaded
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with instance:
-        result = run(defs, instance)
+        result = run(definitions, instance)
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure:
                 print(f"{event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
         print(f"run {result.run_id} failed", file=sys.stderr)
         return 1
-    print(summary(defs.resources["paths"]))
+    print(summary(definitions.resources["paths"]))
     return 0
 
 

@@ -159,9 +159,10 @@ def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
-             fetch_errors: list[IngestError] = (), chunk: int = 500) -> int:
+             fetch_errors: list[IngestError] = (), chunk: int = 500, progress=None) -> int:
     """Load the reports (each chunk in one transaction) and record every failure; the one writer.
-    Returns how many reports were written (unchanged ones are not)."""
+    Returns how many reports were written (unchanged ones are not). `progress(done, total, uri)` is
+    called after each chunk."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     good = reports(outcomes)
     con = load.connect(db_path)
@@ -181,6 +182,8 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
                 frame(extracted, "proactive"), frame(extracted, "review_litigation"),
                 checks.filter(pl.col("report_id").is_in(ids)), run_id)
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
+            if progress:
+                progress(start + len(part), len(good), part[-1].raw.source_uri)
         return written
     finally:
         con.close()
