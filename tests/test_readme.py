@@ -8,7 +8,7 @@ import pytest
 from pipelines.cli import main
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-EXAMPLES = re.findall(r'```sh\n\.venv/bin/xxgk sql "(.+?)"\n```\n\n```text\n(.+?)```', README, re.S)
+EXAMPLES = re.findall(r'```sh\n\.venv/bin/xxgk sql "([^\n]+)"\n```\n\n```text\n(.+?)```', README, re.S)
 
 
 def test_readme_has_examples():
