@@ -6,6 +6,7 @@ one implementation whatever runs it.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import resource
 import signal
@@ -132,8 +133,16 @@ def report_row(o: Outcome) -> pl.DataFrame:
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
         "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
-        "parser_version": PARSER_VERSION,
+        "parser_version": PARSER_VERSION, "extract_status": r.status,
+        **{f"status_{section}": status for section, status in r.sections.items()},
     }], schema=frames.REPORT)
+
+
+def unread_rows(extracted: list[Extracted]) -> pl.DataFrame:
+    """What each partial report could not read (frames.UNREAD)."""
+    return pl.DataFrame([(r.report_id, u.section, u.row, u.reason,
+                          json.dumps([list(c) for c in u.candidates], ensure_ascii=False) if u.candidates else None)
+                         for r in extracted for u in r.unread], schema=frames.UNREAD, orient="row")
 
 
 def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame:
@@ -143,8 +152,11 @@ def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame
 
 def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> pl.DataFrame:
     """Every hard rule on every report, judged by the GX suites in expectations/."""
+    used = pl.DataFrame([(r.report_id, rule, place) for r in extracted for rule, place in r.rules_used],
+                        schema=frames.USED, orient="row")
     checks = validate.build_checks(frame(extracted, "applications"), frame(extracted, "review_litigation"),
-                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted})
+                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted},
+                                   used)
     return validate.run_suites(checks, docs_dir=docs_dir)
 
 
@@ -178,7 +190,7 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             written += load.load_reports(
                 con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
                 frame(extracted, "proactive"), frame(extracted, "review_litigation"),
-                checks.filter(pl.col("report_id").is_in(ids)), run_id)
+                checks.filter(pl.col("report_id").is_in(ids)), run_id, unread_rows(extracted))
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
         return written
     finally:

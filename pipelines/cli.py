@@ -11,6 +11,8 @@ from . import paths
 from . import template as T
 from .errors import IngestError
 
+PARTIAL = 3  # `xxgk extract` exit status of a partial report (0 complete, 1 nothing readable, 2 unreadable file)
+
 
 def _extract(path: Path, charset: str | None) -> int:
     from . import validate
@@ -30,7 +32,7 @@ def _extract(path: Path, charset: str | None) -> int:
         return 1
     out = to_json(report, validate.rule_failures(check_reports([report]), report.report_id))
     print(json.dumps(out, ensure_ascii=False, indent=2))
-    return 0
+    return 0 if report.status == "complete" else PARTIAL
 
 
 def _sql(query: str, db: Path) -> int:

@@ -1,16 +1,26 @@
 """Extraction: the template's tables from a segmented Document into long-form Polars frames.
 
-One extractor serves every format. Each section's table cells are read in document order as a
-stream: a cell whose label matches a template row starts that row, the value cells after it fill
-the row's columns. Rows are found by label, never by position; a row label that matches nothing
-of the template stops extraction with an error rather than shifting values into a wrong row.
-Blank or placeholder cells inside a filled section 三/四 table are 0 (how filers mean them, with
-the raw text kept); a section 二 item the report leaves out is absent, never 0.
+One extractor serves every format. A section's table content arrives as a stream of tokens
+(pipelines.tokens): a token whose label matches a template row starts that row, the value tokens
+after it fill the row's cells. Rows are found by label; a row printed without one is placed only
+where the template's order leaves exactly its place and the identities confirm it.
+
+Each section, and each row of sections 二 and 三, is read or not read on its own: what cannot be
+read is recorded with the reason (`unread`) and the rest is kept; the report is then `partial`.
+A report with nothing readable is an IngestError. How each cell was obtained (`method`):
+
+- read: a delimited cell, as printed;
+- annotated: the number of a cell that also carries a note (22（其中修订16件）), the note kept;
+- split: cut out of a run of digits (flattened text) by the only cut the identities allow;
+- position: a row printed without its label, placed by order and confirmed by the identities.
+
+Identities used to split or place are listed in `rules_used`: for that report they are not
+independent checks. Blank or placeholder cells inside a filled section 三/四 table are 0 (how filers
+mean them, with the raw text kept); a section 二 item the report leaves out is absent, never 0.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,29 +29,33 @@ import polars as pl
 
 from . import frames
 from . import template as T
-from .document import Document, Table
+from .document import Document
 from .errors import IngestError
-from .labels import Vocabulary, clean
-from .segment import Segments, agency, published_date, report_year, scope, segment
-from .values import CellValue, is_page_mark, parse
+from .labels import clean, key
+from .segment import agency, published_date, report_year, scope, segment
+from .splitting import cuts, solve
+from .tokens import COLUMNS, GROUP_CODES, ITEMS, METRICS, ROWS, Token, section_tokens
+from .values import parse
 
 STAGE = "extract"
 CENT = Decimal("0.01")
-
-_ROWS = Vocabulary([(g.code, label) for g in T.OUTCOME_GROUPS for label in g.labels]
-                   + [(c.code, label) for c in T.OUTCOMES for label in c.labels])
-_COLUMNS = Vocabulary([(c.code, label) for c in T.APPLICANTS for label in c.labels]
-                      + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", T.APPLICANT_HEADER_LABEL)])
-_ITEMS = Vocabulary([(c.code, label) for c in T.PROACTIVE_ITEMS for label in c.labels])
-_METRICS = Vocabulary([(m.code, label) for m in T.PROACTIVE_METRICS for label in m.labels])
-_GROUP_CODES = {g.code for g in T.OUTCOME_GROUPS}
+SECTIONS = ("proactive", "applications", "review_litigation")
+TITLES = {"proactive": "section 二", "applications": "section 三", "review_litigation": "section 四"}
+_UNKNOWN = "?"
+_N_APPLICANT = len(T.APPLICANT_CODES)
+_ROW_RULE = next(r for r in T.RULES if r.along == "outcome")
+_COLUMN_RULES = tuple(r for r in T.RULES if r.along == "applicant")
+_PROCEEDING_RULES = tuple(r for r in T.RULES if r.along == "proceeding")
 
 
 @dataclass(frozen=True)
-class Token:
-    text: str
-    ref: str
-    value: CellValue
+class Unread:
+    """A section, or one row of it, that could not be read, and why."""
+
+    section: str
+    row: str | None  # a section 三 row or section 二 item; None: the whole section
+    reason: str
+    candidates: tuple[tuple[str, ...], ...] = ()  # readings the arithmetic could not choose between
 
 
 @dataclass
@@ -54,64 +68,101 @@ class Extracted:
     encoding: str | None
     agency: str | None
     year: int | None
-    template: str
+    template: str | None
     published: date | None
     scope: str
     applications: pl.DataFrame
     proactive: pl.DataFrame
     review_litigation: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    sections: dict[str, str] = field(default_factory=dict)  # read | partial | not_read | absent
+    unread: list[Unread] = field(default_factory=list)
+    rules_used: list[tuple[str, str]] = field(default_factory=list)  # (rule id, place)
+
+    @property
+    def status(self) -> str:
+        """complete: sections 三 and 四 read in full, section 二 read or not in the report."""
+        complete = (self.sections.get("applications") == "read" == self.sections.get("review_litigation")
+                    and self.sections.get("proactive") in ("read", "absent"))
+        return "complete" if complete else "partial"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One cell as read: its number (None for a blank or placeholder), text, token and method."""
+
+    number: Decimal | None
+    text: str
+    token: Token
+    method: str
+
+    @property
+    def count(self) -> int:
+        return int(self.number) if self.number is not None else 0
+
+
+Reading = tuple[Value, ...]
+
+
+@dataclass
+class Part:
+    """What one section gave."""
+
+    records: list[tuple] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)
+    rules_used: list[tuple[str, str]] = field(default_factory=list)
+    found: bool = False  # the section's table is in the document
+
+    @property
+    def status(self) -> str:
+        if not self.found:
+            return "absent"
+        if not self.records:
+            return "not_read"
+        return "partial" if self.unread else "read"
 
 
 def extract(doc: Document, report_id: str) -> Extracted:
     seg = segment(doc)
     full_text = "\n".join(b.text for b in doc.blocks if hasattr(b, "text"))
-    fail = _failer(doc.source)
     warnings = list(doc.warnings)
-    template, applications = _applications(_tokens(seg, "applications", fail), report_id, fail, warnings)
-    review = _review_litigation(_tokens(seg, "review_litigation", fail, required=False), report_id, fail)
-    proactive = _proactive(_tokens(seg, "proactive", fail, required=False), report_id, fail, warnings)
+    tokens = {s: section_tokens(seg, s) for s in SECTIONS}
+    _refuse_blank(doc.source, tokens)
+    template, apps = _applications(tokens["applications"], warnings)
+    parts = {"applications": apps, "review_litigation": _review_litigation(tokens["review_litigation"]),
+             "proactive": _proactive(tokens["proactive"], warnings)}
+    if not any(p.records for p in parts.values()):
+        reasons = [f"{TITLES[s]}: {_why(parts[s], s)}" for s in SECTIONS]
+        raise IngestError(doc.source, STAGE, "nothing readable: " + "; ".join(reasons))
     published = published_date(seg)
     name = agency(seg, full_text)
-    return Extracted(report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template, published,
-                     scope(full_text, name), applications, proactive, review, warnings)
+    frame = {s: pl.DataFrame([(report_id, *r) for r in parts[s].records], schema=schema, orient="row")
+             for s, schema in (("applications", frames.APPLICATION), ("proactive", frames.PROACTIVE),
+                               ("review_litigation", frames.REVIEW_LITIGATION))}
+    return Extracted(
+        report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template,
+        published, scope(full_text, name), frame["applications"], frame["proactive"],
+        frame["review_litigation"], warnings, {s: parts[s].status for s in SECTIONS},
+        [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used])
 
 
-def _failer(source: str):
-    def fail(reason: str):
-        raise IngestError(source, STAGE, reason)
-    return fail
+def _why(part: Part, section: str) -> str:
+    if not part.found:
+        return "no table found"
+    return "; ".join(dict.fromkeys(u.reason for u in part.unread)) or "no value read"
 
 
-_TITLES = {"applications": "section 三 (收到和处理政府信息公开申请情况)",
-           "review_litigation": "section 四 (行政复议、行政诉讼)", "proactive": "section 二 (主动公开)"}
+def _refuse_blank(source: str, tokens: dict[str, list[Token]]) -> None:
+    """The blank template (its tables without a single value) is not a report of zeros."""
+    if any(t.value.kind == "number" for ts in tokens.values() for t in ts):
+        return
+    if any(ROWS.match(t.text) or COLUMNS.match(t.text) for t in tokens["applications"]):
+        raise IngestError(source, STAGE, f"{TITLES['applications']} (收到和处理政府信息公开申请情况): blank "
+                          "template: the table is there but every data cell is empty (no values); this "
+                          "is the template itself, not a report of zeros")
 
 
-def _tokens(seg: Segments, section: str, fail, required: bool = True) -> list[Token]:
-    """The section's table cells in order, with the short lines between its tables (captions, or
-    one-cell rows of a table whose layout was lost); without a heading, tables are found by content."""
-    if section in seg.sections:
-        blocks = seg.sections[section]
-        at = [i for i, b in enumerate(blocks) if isinstance(b, Table)]
-        if at:  # prose before the first and after the last table is not part of them
-            blocks = blocks[at[0]:at[-1] + 1]
-        blocks = [b for b in blocks if isinstance(b, Table) or _is_cell_like(b.text)]
-    else:
-        everything = seg.front + [b for blocks in seg.sections.values() for b in blocks]
-        blocks = [b for b in everything if isinstance(b, Table)
-                  and any(T.TABLE_SIGNATURES[section] in clean(c.text) for c in b.cells())]
-    cells = [c for b in blocks for c in (b.cells() if isinstance(b, Table) else [b])]
-    tokens = [Token(c.text, str(c.ref), parse(c.text)) for c in cells if not is_page_mark(c.text)]
-    if required and not any(t.value.kind == "number" for t in tokens):
-        if any(_ROWS.match(t.text) or _COLUMNS.match(t.text) for t in tokens if t.value.kind == "text"):
-            fail(f"{_TITLES[section]}: blank template: the table is there but every data cell is empty "
-                 "(no values); this is the template itself, not a report of zeros")
-        fail(f"{_TITLES[section]}: no table with values found")
-    return tokens
-
-
-def _is_cell_like(text: str) -> bool:
-    return "。" not in text and len(clean(text)) <= 120
+# --- Cells and readings ---------------------------------------------------------------------------
 
 
 def _fit(values: list[Token], n: int) -> list[Token]:
@@ -124,131 +175,380 @@ def _fit(values: list[Token], n: int) -> list[Token]:
     return values
 
 
-def _count(tok: Token, where: str, fail) -> int:
-    """A count cell: an integer, or 0 for a blank/placeholder inside a filled table."""
-    if tok.value.kind != "number":
-        return 0
-    if tok.value.number != tok.value.number.to_integral_value() or tok.value.unit_scale:
-        fail(f"{where}: '{tok.text}' is not a whole count ({tok.ref})")
-    return int(tok.value.number)
+def _as_read(tok: Token) -> Value:
+    v = tok.value
+    if v.kind != "number":
+        return Value(None, tok.text, tok, "read")
+    return Value(v.number, tok.text, tok, "annotated" if v.note else "read")
 
 
-# --- section 三 -----------------------------------------------------------------------------------
+def _is_run(tok: Token) -> bool:
+    return tok.value.kind == "number" and tok.value.note is None
+
+
+def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), amount=()) \
+        -> tuple[list[Reading], str | None]:
+    """The ways these value tokens fill n cells: as printed, or cut out of runs of digits (all the
+    possible cuts, for the identities to choose from). Delimited cells are cut only when the caller
+    has an identity to check the cut (`cut_delimited`). An empty list comes with the reason."""
+    fitted = _fit(values, n)
+    if len(fitted) == n:
+        return [tuple(_as_read(t) for t in fitted)], None
+    shown = " ".join(t.text for t in fitted)
+    if len(fitted) > n:
+        return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')"
+    runs = [t for t in fitted if t.value.kind != "blank"]
+    if not runs or not all(_is_run(t) and (cut_delimited or t.glued) for t in runs):
+        return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')"
+    found = cuts([t.text for t in runs], n, signed=signed, amount=amount)
+    if found is None:
+        return [], f"'{shown}' can be cut into {n} cells in too many ways"
+    readings = [tuple(Value(parse(text).number, text, runs[run], "split") for run, text in cut)
+                for cut in found]
+    return readings, None if readings else f"'{shown}' cannot be cut into {n} cells"
+
+
+def _provenance(v: Value, method: str | None = None) -> tuple[str, str, str, str | None]:
+    """raw_text, ref, method and note of a cell's record (`method` overrides the cell's own)."""
+    return v.text, v.token.ref, method or v.method, v.token.value.note if v.method == "annotated" else None
+
+
+def _texts(reading: Reading) -> tuple[str, ...]:
+    return tuple(v.text for v in reading)
+
+
+def _holds(rule: T.Rule, cells: dict[str, int]) -> bool:
+    """A rule of one row or proceeding (lhs and rhs name cells of it) holds on these cells."""
+    return sum(cells[c] for c in rule.lhs) == sum(cells[c] for c in rule.rhs)
+
+
+# --- Section 三 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """A row label (None: a row printed without one) and the value tokens after it."""
+
+    label: Token | None
+    code: str | None
+    values: list[Token] = field(default_factory=list)
+
+    @property
+    def has_numbers(self) -> bool:
+        return any(v.value.kind == "number" for v in self.values)
 
 
 def _match_row(text: str) -> str | None:
     """A row label, or a cell holding a group label and its row label run together with spaces."""
     parts = text.split()
     for start in range(len(parts)):
-        code = _ROWS.match(" ".join(parts[start:]))
+        code = ROWS.match(" ".join(parts[start:]))
         if code:
             return code
     return None
 
 
-_UNKNOWN = "?"
-
-
-def _applications(tokens: list[Token], report_id: str, fail, warnings: list[str]) -> tuple[str, pl.DataFrame]:
-    rows: dict[str, list[Token]] = {}
-    current: str | None = None
-    label: Token | None = None
-    values: list[Token] = []
-
-    def close():
-        if current == _UNKNOWN:
-            if any(v.value.kind != "blank" for v in values):
-                fail(f"section 三: label '{label.text}' matches no row of the template ({label.ref})")
-            warnings.append(f"section 三: label '{label.text}' without values ignored ({label.ref})")
-            return  # e.g. half of a group label cut by a page break: nothing can shift
-        if current is None or current in _GROUP_CODES or not values:
-            return  # a group label, or a T2021 （六）其他处理 heading its sub-rows
-        fitted = _fit(values, len(T.APPLICANT_CODES))
-        if len(fitted) != len(T.APPLICANT_CODES):
-            fail(f"section 三 row {current} has {len(fitted)} value cells, expected "
-                 f"{len(T.APPLICANT_CODES)} ({values[0].ref})")
-        if current in rows and [t.text for t in rows[current]] != [t.text for t in fitted]:
-            fail(f"section 三 row {current} appears twice with different values ({values[0].ref})")
-        rows[current] = fitted
-
-    columns: set[str] = set()
+def _entries(tokens: list[Token], columns: set[str]) -> list[_Entry]:
+    """Tokens as rows: a label with the values after it; a table row starting with a number after a
+    complete row is a row printed without its label. Column headers before the first row are noted."""
+    entries: list[_Entry] = []
     for tok in tokens:
+        last = entries[-1] if entries else None
         if tok.value.is_value:
-            if current is not None:
-                values.append(tok)
+            if last is not None and tok.row_start and last.has_numbers:
+                entries.append(_Entry(None, None, [tok]))
+            elif last is not None:
+                last.values.append(tok)
             continue
-        if current == "carried_forward" and values:
-            break  # the table's last row is complete; notes may follow
-        in_header = current is None
-        column = _COLUMNS.match(tok.text) if in_header else None
-        columns.add(column)
-        code = None if column else _match_row(tok.text)
+        if last is None and (column := COLUMNS.match(tok.text)):
+            columns.add(column)
+            continue
+        code = _match_row(tok.text)
         if code is None:
-            if in_header or _COLUMNS.match(tok.text) or not clean(tok.text):
-                continue  # column headers, also when repeated after a page break
+            if last is not None and last.label is not None and not last.has_numbers \
+                    and (joined := _match_row(last.label.text + tok.text)):
+                last.label = Token(last.label.text + tok.text, last.label.ref, last.label.value)
+                last.code = joined  # a label wrapped onto the next line or cell
+                continue
+            if last is None or COLUMNS.match(tok.text) or not key(tok.text):
+                continue  # titles and notes before the table; headers repeated after a page break
             code = _UNKNOWN
-        close()
-        current, label, values = code, tok, []
-    close()
+        if last is not None and last.code == "carried_forward" and last.has_numbers:
+            break  # the table's last row is complete; notes may follow
+        entries.append(_Entry(tok, code))
+    return entries
 
+
+def _sequence(template: str) -> list[str]:
+    """The rows of a section 三 table as printed: group labels before their first member."""
+    out: list[str] = []
+    groups = {g.code: g for g in T.OUTCOME_GROUPS}
+    for code in T.outcome_rows(template):
+        parent, chain = T.OUTCOME_BY_CODE[code].group, []
+        while parent and parent not in out and parent in groups and template in groups[parent].templates:
+            chain.insert(0, parent)
+            parent = groups[parent].group
+        out += chain + [code]
+    return out
+
+
+def _template(entries: list[_Entry]) -> str | None:
+    """T2021 when a （六） sub-row is labelled, T2019 when （六）其他处理 carries values; otherwise the
+    version whose order places the rows printed without a label."""
+    codes = {e.code for e in entries}
+    if any(c and c.startswith("other.") for c in codes):
+        return T.T2021
+    if any(e.code == "other" and e.has_numbers for e in entries):
+        return T.T2019
+    fits = [t for t in (T.T2019, T.T2021) if not _placements(entries, t)[1]]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _placements(entries: list[_Entry], template: str) -> tuple[dict[int, str], list[tuple[int, str]]]:
+    """Rows printed without a label (or with one matching nothing) placed by the template's order:
+    a run of k such rows between two labelled rows takes the k rows missing between them, if exactly
+    k are missing. Returns (entry index → row code, [(entry index, why not placed)])."""
+    sequence = _sequence(template)
+    where = {code: i for i, code in enumerate(sequence)}
+    labelled = {_code(e, template) for e in entries if e.has_numbers} - {None, _UNKNOWN}
+    placed: dict[int, str] = {}
+    refused: list[tuple[int, str]] = []
+    run: list[int] = []
+    before = -1
+    for i, entry in enumerate([*entries, None]):
+        code = _code(entry, template) if entry is not None else None
+        if entry is not None and (code is None or code == _UNKNOWN):
+            if entry.has_numbers:
+                run.append(i)
+            continue
+        if entry is not None and code not in where:
+            continue
+        after = where[code] if entry is not None else len(sequence)
+        if run:
+            missing = [c for c in sequence[before + 1:after] if c not in labelled and c not in GROUP_CODES]
+            if len(missing) == len(run):
+                placed.update(zip(run, missing))
+            else:
+                refused += [(j, f"{len(run)} row(s) without a known label where {len(missing)} row(s) "
+                                f"are missing") for j in run]
+            run = []
+        before = max(before, after)
+    return placed, refused
+
+
+def _code(entry: _Entry, template: str) -> str | None:
+    if entry.code == "other" and template == T.T2021:
+        return "other_total"  # （六）其他处理 heads the T2021 sub-rows
+    return entry.code
+
+
+def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None, Part]:
+    part = Part()
+    columns: set[str] = set()
+    entries = _entries(tokens, columns)
+    if not entries:
+        part.found = any(t.value.kind == "number" for t in tokens)
+        if part.found:
+            part.unread.append(Unread("applications", None, "no row label found"))
+        return None, part
+    part.found = True
     if unnamed := [c for c in T.APPLICANT_CODES if c not in columns]:
         warnings.append(f"section 三: header names no column {', '.join(unnamed)}; template order assumed")
-    template = T.T2021 if any(code.startswith("other.") for code in rows) else T.T2019
-    missing = [code for code in T.outcome_rows(template) if code not in rows]
-    if missing:
-        fail(f"section 三: rows not found: {', '.join(missing)}")
-    records = [
-        (report_id, code, col, _count(tok, f"section 三 {code}.{col}", fail), tok.text, tok.ref)
-        for code in T.outcome_rows(template)
-        for col, tok in zip(T.APPLICANT_CODES, rows[code])
-    ]
-    return template, pl.DataFrame(records, schema=frames.APPLICATION, orient="row")
+    template = _template(entries)
+    placed, refused = _placements(entries, template) if template else ({}, [])
+    unread: dict[str | None, list[str]] = {}
+    for i, why in refused:
+        label = f"'{entries[i].label.text}': " if entries[i].label else ""
+        unread.setdefault(None, []).append(f"{label}{why} ({_where(entries[i])})")
+    options: dict[str, list[Reading]] = {}
+    used: set[tuple[str, str]] = set()
+    for i, entry in enumerate(entries):
+        code = placed.get(i) or _code(entry, template)
+        if code == _UNKNOWN:
+            if entry.has_numbers and i not in placed and i not in dict(refused):
+                unread.setdefault(None, []).append(
+                    f"label '{entry.label.text}' matches no row of the template ({entry.label.ref})")
+            elif not entry.has_numbers:
+                warnings.append(f"section 三: label '{entry.label.text}' without values ignored ({entry.label.ref})")
+            continue
+        if code is None or code in GROUP_CODES or not entry.has_numbers:
+            continue
+        readings, why = _readings(entry.values, _N_APPLICANT, cut_delimited=True)
+        if len(readings) > 1 or i in placed:  # the row total chooses among cuts, or confirms a place
+            readings = [r for r in readings if _holds(_ROW_RULE, _cells(r))]
+            why = why or (f"no cut of '{' '.join(t.text for t in entry.values)}' has 总计 = Σ of the "
+                          "applicant cells" if i not in placed else "its 总计 is not Σ of its cells")
+            used.add((_ROW_RULE.id, code))
+        if code in options or code in unread:
+            if code in options and [_texts(r) for r in options[code]] == [_texts(r) for r in readings]:
+                continue
+            unread.setdefault(code, []).append(f"printed twice with different values ({_where(entry)})")
+            options.pop(code, None)
+            continue
+        if not readings:
+            unread.setdefault(code, []).append(f"{why} ({_where(entry)})")
+            continue
+        options[code] = readings
+    chosen, by_columns = _choose(options, placed, template, unread)
+    expected = T.outcome_rows(template) if template else [
+        c for c in T.outcome_rows(T.T2019) if c in T.outcome_rows(T.T2021)]
+    for code in expected:
+        if code not in chosen and code not in unread:
+            unread[code] = ["row not found"]
+    for code, reading in chosen.items():
+        method = "position" if code in placed.values() else None
+        part.records += [(code, col, v.count, *_provenance(v, method)) for col, v in zip(T.APPLICANT_CODES, reading)]
+    part.records.sort(key=lambda r: (_ORDER.get(r[0], 99), T.APPLICANT_CODES.index(r[1])))
+    part.unread = [Unread("applications", code, "; ".join(why), _candidates(options.get(code)))
+                   for code, why in unread.items()]
+    part.rules_used = sorted({u for u in used if u[1] in chosen} | by_columns)
+    if template is None:
+        part.unread.append(Unread("applications", None, "template version unknown: the （六） rows "
+                                                        "were not found"))
+    return template, part
 
 
-# --- section 四 -----------------------------------------------------------------------------------
+_ORDER = {c.code: i for i, c in enumerate(T.OUTCOMES)}
 
 
-def _review_litigation(tokens: list[Token], report_id: str, fail) -> pl.DataFrame:
+def _where(entry: _Entry) -> str:
+    tok = entry.label or entry.values[0]
+    return tok.ref
+
+
+def _cells(reading: Reading) -> dict[str, int]:
+    return {col: v.count for col, v in zip(T.APPLICANT_CODES, reading)}
+
+
+def _candidates(readings: list[Reading] | None) -> tuple[tuple[str, ...], ...]:
+    return tuple(_texts(r) for r in readings[:20]) if readings and len(readings) > 1 else ()
+
+
+def _choose(options: dict[str, list[Reading]], placed: dict[int, str], template: str | None,
+            unread: dict[str | None, list[str]]) -> tuple[dict[str, Reading], set[tuple[str, str]]]:
+    """One reading per row. Rows with several possible cuts, and rows placed by position, are decided
+    by the column identities of section 三, taken together; what they leave open is not read."""
+    placed_codes = set(placed.values())
+    chosen = {c: r[0] for c, r in options.items() if len(r) == 1 and c not in placed_codes}
+    open_rows = [c for c in options if c not in chosen]
+    if not open_rows:
+        return chosen, set()
+    equations = _equations(template, set(options)) if template else {}
+    needed: set[tuple[str, str]] = set()
+    for code in open_rows:
+        if code in placed_codes:  # every identity through the row must hold, with every cell of it
+            mine = {e for e, coef in equations.items() if code in coef}
+            if len(mine) < len(_equations(template, set(T.outcome_rows(template)), code)):
+                unread.setdefault(code, []).append("printed without its label; the identities through "
+                                                   "its place cannot all be checked")
+                continue
+            needed |= mine
+        else:
+            differ = {col for col in T.APPLICANT_CODES
+                      if len({_cells(r)[col] for r in options[code]}) > 1}
+            needed |= {e for e, coef in equations.items() if code in coef and e[1] in differ}
+    open_rows = [c for c in open_rows if c not in unread]
+    if not needed:
+        for code in open_rows:
+            unread.setdefault(code, []).append(_undecided(code, placed_codes))
+        return chosen, set()
+    order = sorted(needed)
+    constant = tuple(sum(coef.get(c, 0) * _cells(chosen[c])[e[1]] for c in coef if c in chosen)
+                     for e, coef in ((e, equations[e]) for e in order))
+    vectors = [[tuple(equations[e].get(code, 0) * _cells(r)[e[1]] for e in order) for r in options[code]]
+               for code in open_rows]
+    feasible = solve(vectors, constant)
+    for code, keep in zip(open_rows, feasible or [[]] * len(open_rows)):
+        if len(keep) == 1:
+            chosen[code] = options[code][keep[0]]
+        else:
+            if keep:
+                options[code] = [options[code][j] for j in keep]
+            unread.setdefault(code, []).append(
+                "too many readings to tell" if feasible is None else _undecided(code, placed_codes, bool(keep)))
+    return chosen, set(order) if any(c in chosen for c in open_rows) else set()
+
+
+def _undecided(code: str, placed: set[str], several: bool = True) -> str:
+    if code in placed:
+        return "printed without its label; the identities do not confirm its place"
+    return ("the identities leave several cuts of its digits" if several
+            else "no cut of its digits satisfies the identities")
+
+
+def _equations(template: str, rows: set[str], through: str | None = None) \
+        -> dict[tuple[str, str], dict[str, int]]:
+    """The column identities of section 三 whose every row is in `rows` (and, with `through`, that
+    row among them): (rule id, column) → {row code: +1 (lhs) or −1 (rhs)}."""
+    out = {}
+    for rule in _COLUMN_RULES:
+        rhs = T.outcome_leaves(template) if rule.rhs == "leaves" else rule.rhs
+        coef = {**{c: 1 for c in rule.lhs}, **{c: -1 for c in rhs}}
+        if set(coef) <= rows and (through is None or through in coef):
+            out.update({(rule.id, col): coef for col in T.APPLICANT_CODES})
+    return out
+
+
+# --- Section 四 -----------------------------------------------------------------------------------
+
+
+def _review_litigation(tokens: list[Token]) -> Part:
     """One data row of 15 cells, mapped by position (5 results × 3 proceedings) once the header's
     three proceedings are found: header labels truncate and repeat (template.md §7.3). A row
     printed all blank (some reports' way of writing no cases) is 15 zeros."""
-    n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
+    part = Part(found=bool(tokens))
     if not tokens:
-        fail(f"{_TITLES['review_litigation']}: no table found")
+        return part
+    n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
+    places = [(p, r) for p in T.PROCEEDING_CODES for r in T.RESULT_CODES]
     first = next((i for i, t in enumerate(tokens) if t.value.kind == "number"),
                  max((i for i, t in enumerate(tokens) if not t.value.is_value), default=-1) + 1)
     header = "".join(clean(t.text) for t in tokens[:first])
     at = [header.find(p.label_zh) for p in T.PROCEEDINGS]
-    if min(at) < 0 or at != sorted(at):
-        fail("section 四: header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order")
+    named = min(at) >= 0 and at == sorted(at)
     start = max((i for i, t in enumerate(tokens[:first]) if not t.value.is_value), default=-1) + 1
     end = next((i for i in range(first, len(tokens)) if not tokens[i].value.is_value), len(tokens))
-    values = _fit(tokens[start:end], n)
-    if len(values) != n:
-        fail(f"section 四: found {len(values)} value cells after the header, expected {n}")
-    records = [
-        (report_id, p, r, _count(tok, f"section 四 {p}.{r}", fail), tok.text, tok.ref)
-        for (p, r), tok in zip(((p, r) for p in T.PROCEEDING_CODES for r in T.RESULT_CODES), values)
-    ]
-    return pl.DataFrame(records, schema=frames.REVIEW_LITIGATION, orient="row")
+    readings, why = _readings(tokens[start:end], n, cut_delimited=True)
+    cut = bool(readings) and readings[0][0].method == "split"
+    decided = len(readings) > 1 or not named  # the identities choose a cut, or confirm a lost header
+    if decided:
+        readings = [r for r in readings if all(_holds(rule, _places(r, rule.place)) for rule in _PROCEEDING_RULES)]
+        why = why or ("no cut of the digits has each 总计 = Σ of its results" if named else
+                      "header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and "
+                      "the 15 cells do not satisfy the identities")
+    if len(readings) != 1:
+        part.unread.append(Unread("review_litigation", None, why or "the identities leave several cuts "
+                                  "of the digits", _candidates(readings)))
+        return part
+    method = "split" if cut else "read" if named else "position"
+    part.records = [(p, r, v.count, *_provenance(v, None if method == "read" else method))
+                    for (p, r), v in zip(places, readings[0])]
+    if decided:
+        part.rules_used = [(rule.id, "+".join(rule.lhs)) for rule in _PROCEEDING_RULES]
+    return part
 
 
-# --- section 二 -----------------------------------------------------------------------------------
+def _places(reading: Reading, proceeding: str) -> dict[str, int]:
+    i = T.PROCEEDING_CODES.index(proceeding) * len(T.RESULT_CODES)
+    return {r: v.count for r, v in zip(T.RESULT_CODES, reading[i:i + len(T.RESULT_CODES)])}
 
 
-def _resolve_metrics(labels: list[Token], fail) -> list[tuple[str, int | None]]:
+# --- Section 二 -----------------------------------------------------------------------------------
+
+
+def _resolve_metrics(labels: list[Token]) -> tuple[list[tuple[str, int | None]], str | None]:
     """Header labels → metric codes: exact or fuzzy first, then truncated labels in template order.
     Each metric comes with the money unit its header names (万元 → 10000), if any."""
     labels = _join_fragments(labels)
-    codes: list[str | None] = [_METRICS.match(t.text) for t in labels]
+    codes: list[str | None] = [METRICS.match(t.text) for t in labels]
     for i, t in enumerate(labels):
         if codes[i] is None:
-            free = [c for c in _METRICS.prefixed(t.text) if c not in codes]
+            free = [c for c in METRICS.prefixed(t.text) if c not in codes]
             if not free:
-                fail(f"section 二: column header '{t.text}' matches no metric ({t.ref})")
+                return [], f"column header '{t.text}' matches no metric ({t.ref})"
             codes[i] = free[0]
     scales = [10000 if "万元" in clean(t.text) else 1 if "元" in clean(t.text) else None for t in labels]
-    return list(zip(codes, scales))
+    return list(zip(codes, scales)), None
 
 
 def _split_labels(text: str, ref: str) -> list[Token]:
@@ -259,32 +559,46 @@ def _join_fragments(labels: list[Token]) -> list[Token]:
     """Rejoin a header label whose second line arrived as a cell of its own (本年新 | 制作数量)."""
     joined: list[Token] = []
     for t in labels:
-        if joined and not _METRICS.match(t.text) and not _METRICS.prefixed(t.text) \
-                and _METRICS.match(joined[-1].text + t.text):
+        if joined and not METRICS.match(t.text) and not METRICS.prefixed(t.text) \
+                and METRICS.match(joined[-1].text + t.text):
             joined[-1] = Token(joined[-1].text + t.text, joined[-1].ref, joined[-1].value)
         else:
             joined.append(t)
     return joined
 
 
-def _proactive(tokens: list[Token], report_id: str, fail, warnings: list[str]) -> pl.DataFrame:
-    records: list[tuple] = []
+def _proactive(tokens: list[Token], warnings: list[str]) -> Part:
+    part = Part()
     metrics: list[tuple[str, int | None]] = []
+    problem: str | None = None  # why the current sub-table's columns are unknown
     header: list[Token] | None = None
-    item: str | None = None
+    item: Token | None = None
+    code: str | None = None
     values: list[Token] = []
 
     def close():
         if item is None:
             return
-        fitted = _fit(values, len(metrics))
-        if len(fitted) != len(metrics):
-            fail(f"section 二 item {item} has {len(fitted)} value cells, expected {len(metrics)} "
-                 f"({values[0].ref if values else 'no values'})")
-        for (metric, scale), tok in zip(metrics, fitted):
-            value = _proactive_value(item, metric, scale, tok, fail, warnings)
-            if value is not None:
-                records.append((report_id, item, metric, value, tok.text, tok.ref))
+        part.found = True
+        if problem or not metrics:
+            part.unread.append(Unread("proactive", code, problem or f"item '{item.text}' has no column "
+                                                                    f"header ({item.ref})"))
+            return
+        signed = [T.METRIC_BY_CODE[m].may_be_negative for m, _ in metrics]
+        amount = [T.METRIC_BY_CODE[m].is_amount for m, _ in metrics]
+        readings, why = _readings(values, len(metrics), cut_delimited=False, signed=signed, amount=amount)
+        if len(readings) != 1:
+            part.unread.append(Unread("proactive", code, why or f"'{' '.join(t.text for t in values)}' can "
+                                      f"be cut into {len(metrics)} cells in {len(readings)} ways and no "
+                                      "identity of the template decides", _candidates(readings)))
+            return
+        for (metric, scale), v in zip(metrics, readings[0]):
+            value, note = _proactive_value(code, metric, scale, v, warnings)
+            if value is None:
+                if note:
+                    part.unread.append(Unread("proactive", code, note))
+                continue
+            part.records.append((code, metric, value, *_provenance(v)))
 
     for tok in tokens:
         if tok.value.is_value:
@@ -292,41 +606,43 @@ def _proactive(tokens: list[Token], report_id: str, fail, warnings: list[str]) -
                 values.append(tok)
             continue
         k = clean(tok.text)
-        code = _ITEMS.match(tok.text)
-        if code is None and (k.startswith(T.PROACTIVE_CAPTION) or T.PROACTIVE_HEADER_LABEL in k):
+        found = ITEMS.match(tok.text)
+        if found is None and (k.startswith(T.PROACTIVE_CAPTION) or T.PROACTIVE_HEADER_LABEL in k):
             close()
             item, values, header = None, [], None
             if T.PROACTIVE_HEADER_LABEL in tok.text:  # labels may follow on the same line
                 header = _split_labels(tok.text.split(T.PROACTIVE_HEADER_LABEL, 1)[1], tok.ref)
-        elif code is None and header is not None:
-            header += [tok] if _METRICS.match(tok.text) else _split_labels(tok.text, tok.ref)
-        elif code is not None:
+        elif found is None and header is not None:
+            header += [tok] if METRICS.match(tok.text) else _split_labels(tok.text, tok.ref)
+        elif found is not None:
             close()
             if header:
-                metrics, header = _resolve_metrics(header, fail), None
-            if not metrics:
-                fail(f"section 二: item '{tok.text}' has no column header ({tok.ref})")
-            item, values = code, []
+                (metrics, problem), header = _resolve_metrics(header), None
+            item, code, values = tok, found, []
         elif item is not None:
-            if len(_fit(values, len(metrics))) < len(metrics):
-                fail(f"section 二: label '{tok.text}' matches no item of the template ({tok.ref})")
+            if len(_fit(values, len(metrics))) < len(metrics) and not any(t.glued for t in values):
+                part.unread.append(Unread("proactive", None, f"label '{tok.text}' matches no item of the "
+                                                             f"template ({tok.ref})"))
             close()
             item, values = None, []  # a note after a complete row ends the table
     close()
-    return pl.DataFrame(records, schema=frames.PROACTIVE, orient="row")
+    return part
 
 
-def _proactive_value(item, metric, header_scale, tok: Token, fail, warnings) -> Decimal | None:
-    where = f"section 二 {item}.{metric}"
-    if tok.value.kind != "number":
-        warnings.append(f"{where}: '{tok.text}' is not a value; left absent ({tok.ref})")
-        return None
-    number = tok.value.number
+def _proactive_value(item, metric, header_scale, v: Value, warnings) -> tuple[Decimal | None, str | None]:
+    """The value of a section 二 cell, or (None, why) when it cannot be one."""
+    where = f"{item}.{metric}"
+    if v.number is None:
+        warnings.append(f"section 二 {where}: '{v.text}' is not a value; left absent ({v.token.ref})")
+        return None, None
+    number = v.number
     if T.METRIC_BY_CODE[metric].is_amount:
-        scale = tok.value.unit_scale or header_scale
+        scale = parse(v.text).unit_scale or header_scale
         if scale is None:
             scale = 1
             if number:
-                warnings.append(f"{where}: amount '{tok.text}' names no unit; taken as 元 ({tok.ref})")
-        return (number * scale).quantize(CENT)
-    return Decimal(_count(tok, where, fail))
+                warnings.append(f"section 二 {where}: amount '{v.text}' names no unit; taken as 元 ({v.token.ref})")
+        return (number * scale).quantize(CENT), None
+    if number != number.to_integral_value() or parse(v.text).unit_scale:
+        return None, f"'{v.text}' is not a whole count ({v.token.ref})"
+    return number, None

@@ -1,0 +1,188 @@
+"""A section's table content as a stream of tokens, and the template vocabularies that name them.
+
+Tables give their cells (the first cell of each row of several cells is marked), short lines between
+tables give one token each (captions, or the cells of a table whose layout was lost). Text in which a
+table was flattened (a crawler's page text: `规章000行政规范性文件5845546`) is cut into labels and
+digit runs; a run is a `glued` token whose cell boundaries only the template's arithmetic can recover.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from . import template as T
+from .document import Line, Table
+from .labels import Vocabulary, clean, key
+from .segment import Segments
+from .values import CellValue, is_page_mark, parse
+
+ROWS = Vocabulary([(g.code, label) for g in T.OUTCOME_GROUPS for label in g.labels]
+                  + [(c.code, label) for c in T.OUTCOMES for label in c.labels])
+COLUMNS = Vocabulary([(c.code, label) for c in T.APPLICANTS for label in c.labels]
+                     + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", T.APPLICANT_HEADER_LABEL)])
+ITEMS = Vocabulary([(c.code, label) for c in T.PROACTIVE_ITEMS for label in c.labels])
+METRICS = Vocabulary([(m.code, label) for m in T.PROACTIVE_METRICS for label in m.labels])
+GROUP_CODES = frozenset(g.code for g in T.OUTCOME_GROUPS)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    ref: str
+    value: CellValue
+    row_start: bool = False  # the first cell of a table row of several cells
+    glued: bool = False  # cut out of flattened text: it may hold several cells run together
+
+
+# --- Cutting flattened text ------------------------------------------------------------------------
+
+_OPEN, _CLOSE = "([【〔", ")]】〕"
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:万元|万|元)?")
+_PROSE_UNIT = set("年月日时件项个条次起人篇名位户家余多%‰")  # 154件, 2025年: numbers of the prose
+_ENUMERATOR_MARK = ".、"
+_NOTE = re.compile(r"^\(([^()]*)\)")
+_ENUMERATOR_NOTE = re.compile(r"^(?:[一二三四五六七八九十]+|\d+)$")
+_PROSE = re.compile(r"[，。；：,;:]")
+_QUOTES = dict.fromkeys(map(ord, "“”\"'‘’「」『』"))
+
+
+def _norm(text: str) -> str:
+    """Text as labels are searched in it: NFKC, no whitespace or quotes, enumerators as "1."."""
+    return re.sub(r"(\d)[、.]", r"\1.", clean(text).translate(_QUOTES))
+
+
+def _surfaces(labels: list[str]) -> re.Pattern:
+    forms = {form for label in labels for form in (_norm(label), _norm(label[len(_lead(label)):]))
+             if len(form) >= 2}
+    return re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+
+def _lead(label: str) -> str:
+    m = re.match(r"^(?:[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十]+[)）]|\d+[.、])", label)
+    return m.group() if m else ""
+
+
+_ROW_LABELS = [label for group in (T.OUTCOME_GROUPS, T.OUTCOMES) for c in group for label in c.labels]
+_HEADER_LABELS = [label for c in T.APPLICANTS for label in c.labels] + [
+    T.APPLICANT_GROUP_LABEL, T.APPLICANT_HEADER_LABEL]
+# Per section: the labels a flattened table is cut at (section 三: columns only before the first row).
+_CUTS = {
+    "applications": (_surfaces(_ROW_LABELS + _HEADER_LABELS), _surfaces(_ROW_LABELS)),
+    "review_litigation": (_surfaces([c.label_zh for c in (*T.PROCEEDINGS, *T.RESULTS)]
+                                    + [T.LITIGATION_GROUP_LABEL]),) * 2,
+    "proactive": (_surfaces([label for c in (*T.PROACTIVE_ITEMS, *T.PROACTIVE_METRICS) for label in c.labels]
+                            + [T.PROACTIVE_HEADER_LABEL, T.PROACTIVE_CAPTION]
+                            + [f"{T.PROACTIVE_CAPTION}（{n}）项" for n in "一二三四五六七八九十"]),) * 2,
+}
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """("number" | "text", text) pieces: numbers outside brackets, not the digit of an enumerator
+    (`…00002.其他` ends a run at 0000), not numbers of the prose (2025年, 154件)."""
+    s = unicodedata.normalize("NFKC", text)
+    pieces: list[tuple[str, str]] = []
+    buf, depth, i = "", 0, 0
+    while i < len(s):
+        m = _NUMBER.match(s, i) if depth == 0 else None
+        if m:
+            number, end = m.group(), m.end()
+            if number.isdigit() and s[end:end + 1] in tuple(_ENUMERATOR_MARK) \
+                    and not s[end + 1:end + 2].isdigit():
+                number, end = number[:-1], end - 1  # the last digit numbers the next label
+            if s[end:end + 1] in _PROSE_UNIT:
+                buf, i = buf + s[i:end], end
+                continue
+            if number.lstrip("+-"):
+                pieces += [("text", buf)] * bool(buf) + [("number", number)]
+                buf, i = "", end
+                continue
+        depth += (s[i] in _OPEN) - (s[i] in _CLOSE and depth > 0)
+        buf, i = buf + s[i], i + 1
+    return pieces + [("text", buf)] * bool(buf)
+
+
+def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | None:
+    """Tokens of flattened table text, or None when the text holds no number of a table."""
+    pieces = _pieces(text)
+    if not any(kind == "number" for kind, _ in pieces):
+        return None
+    pattern, rows = _CUTS[section]
+    tokens: list[Token] = []
+
+    def add(part: str) -> None:
+        tokens.append(Token(part, ref, parse(part), row_start and not tokens, glued=True))
+
+    for kind, piece in pieces:
+        if kind == "number":
+            add(piece)
+            continue
+        if tokens and tokens[-1].value.kind == "number" and (m := _NOTE.match(piece)) \
+                and not _ENUMERATOR_NOTE.match(m.group(1)):
+            number = tokens.pop().text  # a note printed after its number: 22（其中修订 16 件）
+            add(f"{number}({m.group(1)})")
+            piece = piece[m.end():]
+        norm, at = _norm(piece), 0
+        while at < len(norm):
+            m = pattern.search(norm, at)
+            stop = m.start() if m else len(norm)
+            for part in (norm[at:stop], m.group() if m else ""):
+                if key(part):
+                    add(part)
+            if m and ROWS.match(m.group()) and not COLUMNS.match(m.group()):
+                pattern = rows  # section 三: past the header, 其他 is no longer a column
+            at = m.end() if m else len(norm)
+    return tokens
+
+
+# --- A section's tokens ----------------------------------------------------------------------------
+
+
+def _is_cell_like(text: str) -> bool:
+    return "。" not in text and len(clean(text)) <= 120
+
+
+def _holds_table(text: str, section: str) -> bool:
+    return bool(_CUTS[section][0].search(_norm(text)))
+
+
+def section_tokens(seg: Segments, section: str) -> list[Token]:
+    """The section's table cells in order, with the short lines between its tables; without a
+    heading, the tables are found by the words only that section's table has."""
+    if section in seg.sections:
+        blocks = seg.sections[section]
+        at = [i for i, b in enumerate(blocks) if isinstance(b, Table)]
+        if at:  # prose before the first and after the last table is not part of them
+            blocks = blocks[at[0]:at[-1] + 1]
+        blocks = [b for b in blocks if isinstance(b, Table) or _is_cell_like(b.text)
+                  or _holds_table(b.text, section)]
+    else:
+        everything = seg.front + [b for blocks in seg.sections.values() for b in blocks]
+        blocks = [b for b in everything if isinstance(b, Table)
+                  and any(T.TABLE_SIGNATURES[section] in clean(c.text) for c in b.cells())]
+    tokens: list[Token] = []
+    for block in blocks:
+        if isinstance(block, Line):
+            tokens += _text_tokens(block.text, str(block.ref), section, False, _is_cell_like(block.text))
+            continue
+        for row in block.rows:
+            for i, cell in enumerate(row):
+                tokens += _text_tokens(cell.text, str(cell.ref), section, i == 0 and len(row) > 1, True)
+    return tokens
+
+
+def _text_tokens(text: str, ref: str, section: str, row_start: bool, cell_like: bool) -> list[Token]:
+    if is_page_mark(text):
+        return []
+    value = parse(text)
+    if value.kind != "text":
+        return [Token(text, ref, value, row_start)]
+    cut = _cut(text, ref, section, row_start)
+    if cut is None:
+        return [Token(text, ref, value, row_start)] if cell_like else []
+    if not cell_like:  # a flattened page: the table starts at its first label
+        first = next((i for i, t in enumerate(cut) if t.value.kind == "text" and _holds_table(t.text, section)),
+                     len(cut))
+        cut = cut[first:]
+    return cut
