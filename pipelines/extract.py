@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
@@ -186,26 +187,53 @@ def _is_run(tok: Token) -> bool:
     return tok.value.kind == "number" and tok.value.note is None
 
 
-def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), amount=()) \
-        -> tuple[list[Reading], str | None]:
-    """The ways these value tokens fill n cells: as printed, or cut out of runs of digits (all the
-    possible cuts, for the identities to choose from). Delimited cells are cut only when the caller
-    has an identity to check the cut (`cut_delimited`). An empty list comes with the reason."""
+def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), amount=(), prune=None) \
+        -> tuple[list[Reading], str | None, bool]:
+    """The ways these value tokens fill n cells: as printed, or cut out of runs of digits. A run that
+    can be cut one way only gives that reading; otherwise `prune` (the caller's identities) keeps
+    the cuts that satisfy them. Delimited cells are cut only when the caller has identities to check
+    the cut (`cut_delimited`). Returns (readings, why there are none, whether identities chose)."""
     fitted = _fit(values, n)
     if len(fitted) == n:
-        return [tuple(_as_read(t) for t in fitted)], None
+        return [tuple(_as_read(t) for t in fitted)], None, False
     shown = " ".join(t.text for t in fitted)
-    if len(fitted) > n:
-        return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')"
     runs = [t for t in fitted if t.value.kind != "blank"]
-    if not runs or not all(_is_run(t) and (cut_delimited or t.glued) for t in runs):
-        return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')"
-    found = cuts([t.text for t in runs], n, signed=signed, amount=amount)
+    if len(fitted) > n or not runs or not all(_is_run(t) and (cut_delimited or t.glued) for t in runs):
+        return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')", False
+    texts = [t.text for t in runs]
+    found = cuts(texts, n, signed=signed, amount=amount, limit=1)
+    decided = found is None and prune is not None
     if found is None:
-        return [], f"'{shown}' can be cut into {n} cells in too many ways"
+        found = cuts(texts, n, signed=signed, amount=amount, prune=prune)
+    if found is None:
+        return [], f"'{shown}' can be cut into {n} cells in too many ways", decided
     readings = [tuple(Value(parse(text).number, text, runs[run], "split") for run, text in cut)
                 for cut in found]
-    return readings, None if readings else f"'{shown}' cannot be cut into {n} cells"
+    if readings:
+        return readings, None, decided
+    return [], (f"no cut of '{shown}' into {n} cells satisfies the identities" if decided
+                else f"'{shown}' cannot be cut into {n} cells"), decided
+
+
+def _sums_prune(groups: list[range]) -> Callable[[list[str], int], bool]:
+    """A `cuts` prune for identities "the last cell of each group = Σ of the group's other cells":
+    true once a group is complete and wrong, or its partial sum needs more digits than are left
+    for its last cell."""
+    n = groups[-1][-1] + 1
+
+    def prune(cells: list[str], left: int) -> bool:
+        k = len(cells)
+        group = next(g for g in groups if k - 1 in g)
+        done = [int(c) for c in cells[group[0]:]]
+        if k - 1 == group[-1]:
+            return sum(done[:-1]) != done[-1]
+        return sum(done) >= 10 ** (left - (n - k - 1))
+    return prune
+
+
+_ROW_PRUNE = _sums_prune([range(_N_APPLICANT)])  # T.APPLICANT_CODES ends with total
+_PROCEEDING_PRUNE = _sums_prune([range(i, i + len(T.RESULT_CODES))  # T.RESULT_CODES ends with total
+                                 for i in range(0, len(T.PROCEEDING_CODES) * len(T.RESULT_CODES), len(T.RESULT_CODES))])
 
 
 def _provenance(v: Value, method: str | None = None) -> tuple[str, str, str, str | None]:
@@ -373,11 +401,11 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
             continue
         if code is None or code in GROUP_CODES or not entry.has_numbers:
             continue
-        readings, why = _readings(entry.values, _N_APPLICANT, cut_delimited=True)
-        if len(readings) > 1 or i in placed:  # the row total chooses among cuts, or confirms a place
+        readings, why, decided = _readings(entry.values, _N_APPLICANT, cut_delimited=True, prune=_ROW_PRUNE)
+        if i in placed:  # the row total must confirm a place
             readings = [r for r in readings if _holds(_ROW_RULE, _cells(r))]
-            why = why or (f"no cut of '{' '.join(t.text for t in entry.values)}' has 总计 = Σ of the "
-                          "applicant cells" if i not in placed else "its 总计 is not Σ of its cells")
+            why = why or "its 总计 is not Σ of its cells"
+        if decided or i in placed:
             used.add((_ROW_RULE.id, code))
         if code in options or code in unread:
             if code in options and [_texts(r) for r in options[code]] == [_texts(r) for r in readings]:
@@ -496,11 +524,12 @@ def _review_litigation(tokens: list[Token]) -> Part:
     """One data row of 15 cells, mapped by position (5 results × 3 proceedings) once the header's
     three proceedings are found: header labels truncate and repeat (template.md §7.3). A row
     printed all blank (some reports' way of writing no cases) is 15 zeros."""
+    begin = next((i for i, t in enumerate(tokens) if T.PROCEEDINGS[0].label_zh in clean(t.text)), 0)
+    tokens = tokens[begin:]  # a table found by its words may share its block with section 三
     part = Part(found=bool(tokens))
     if not tokens:
         return part
     n = len(T.PROCEEDING_CODES) * len(T.RESULT_CODES)
-    places = [(p, r) for p in T.PROCEEDING_CODES for r in T.RESULT_CODES]
     first = next((i for i, t in enumerate(tokens) if t.value.kind == "number"),
                  max((i for i, t in enumerate(tokens) if not t.value.is_value), default=-1) + 1)
     header = "".join(clean(t.text) for t in tokens[:first])
@@ -508,23 +537,22 @@ def _review_litigation(tokens: list[Token]) -> Part:
     named = min(at) >= 0 and at == sorted(at)
     start = max((i for i, t in enumerate(tokens[:first]) if not t.value.is_value), default=-1) + 1
     end = next((i for i in range(first, len(tokens)) if not tokens[i].value.is_value), len(tokens))
-    readings, why = _readings(tokens[start:end], n, cut_delimited=True)
-    cut = bool(readings) and readings[0][0].method == "split"
-    decided = len(readings) > 1 or not named  # the identities choose a cut, or confirm a lost header
-    if decided:
+    readings, why, decided = _readings(tokens[start:end], n, cut_delimited=True, prune=_PROCEEDING_PRUNE)
+    if not named:  # cells under a header that is lost: the identities must confirm them
         readings = [r for r in readings if all(_holds(rule, _places(r, rule.place)) for rule in _PROCEEDING_RULES)]
-        why = why or ("no cut of the digits has each 总计 = Σ of its results" if named else
-                      "header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and "
-                      "the 15 cells do not satisfy the identities")
-    if len(readings) != 1:
-        part.unread.append(Unread("review_litigation", None, why or "the identities leave several cuts "
-                                  "of the digits", _candidates(readings)))
-        return part
-    method = "split" if cut else "read" if named else "position"
-    part.records = [(p, r, v.count, *_provenance(v, None if method == "read" else method))
-                    for (p, r), v in zip(places, readings[0])]
-    if decided:
-        part.rules_used = [(rule.id, "+".join(rule.lhs)) for rule in _PROCEEDING_RULES]
+        why = why or ("header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and the "
+                      "15 cells do not satisfy the identities")
+    width = len(T.RESULT_CODES)
+    for i, rule in enumerate(_PROCEEDING_RULES):  # a proceeding every reading agrees on is read
+        options = list(dict.fromkeys(r[i * width:(i + 1) * width] for r in readings))
+        if len({_texts(o) for o in options}) != 1:
+            part.unread.append(Unread("review_litigation", rule.place, why or "the identities leave several "
+                                      "cuts of its digits", _candidates(options)))
+            continue
+        part.records += [(rule.place, r, v.count, *_provenance(v, None if named else "position"))
+                         for r, v in zip(T.RESULT_CODES, options[0])]
+        if decided or not named:
+            part.rules_used.append((rule.id, "+".join(rule.lhs)))
     return part
 
 
@@ -539,7 +567,7 @@ def _places(reading: Reading, proceeding: str) -> dict[str, int]:
 def _resolve_metrics(labels: list[Token]) -> tuple[list[tuple[str, int | None]], str | None]:
     """Header labels → metric codes: exact or fuzzy first, then truncated labels in template order.
     Each metric comes with the money unit its header names (万元 → 10000), if any."""
-    labels = _join_fragments(labels)
+    labels = [part for t in _join_fragments(labels) for part in _unglue(t)]
     codes: list[str | None] = [METRICS.match(t.text) for t in labels]
     for i, t in enumerate(labels):
         if codes[i] is None:
@@ -549,6 +577,17 @@ def _resolve_metrics(labels: list[Token]) -> tuple[list[tuple[str, int | None]],
             codes[i] = free[0]
     scales = [10000 if "万元" in clean(t.text) else 1 if "元" in clean(t.text) else None for t in labels]
     return list(zip(codes, scales)), None
+
+
+def _unglue(label: Token) -> list[Token]:
+    """A header cell holding two truncated labels run together (本年新本年新) as the two labels."""
+    if METRICS.match(label.text) or METRICS.prefixed(label.text):
+        return [label]
+    k = clean(label.text)
+    for cut in range(2, len(k) - 1):
+        if METRICS.prefixed(k[:cut]) and METRICS.prefixed(k[cut:]):
+            return [Token(k[:cut], label.ref, label.value), *_unglue(Token(k[cut:], label.ref, label.value))]
+    return [label]
 
 
 def _split_labels(text: str, ref: str) -> list[Token]:
@@ -586,7 +625,7 @@ def _proactive(tokens: list[Token], warnings: list[str]) -> Part:
             return
         signed = [T.METRIC_BY_CODE[m].may_be_negative for m, _ in metrics]
         amount = [T.METRIC_BY_CODE[m].is_amount for m, _ in metrics]
-        readings, why = _readings(values, len(metrics), cut_delimited=False, signed=signed, amount=amount)
+        readings, why, _ = _readings(values, len(metrics), cut_delimited=False, signed=signed, amount=amount)
         if len(readings) != 1:
             part.unread.append(Unread("proactive", code, why or f"'{' '.join(t.text for t in values)}' can "
                                       f"be cut into {len(metrics)} cells in {len(readings)} ways and no "

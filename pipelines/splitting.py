@@ -11,7 +11,7 @@ singles out is never taken.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 LIMIT = 20_000  # cuts of one row (or partial sums of the column identities) beyond which we refuse
 _UNIT = re.compile(r"(万元|万|元)$")
@@ -20,51 +20,48 @@ _DECIMAL = re.compile(r"[-+]?(?:0|[1-9]\d*)(?:\.\d+)?")
 
 
 def cuts(runs: Sequence[str], n: int, *, signed: Sequence[bool] = (), amount: Sequence[bool] = (),
+         prune: Callable[[list[str], int], bool] | None = None,
          limit: int = LIMIT) -> list[tuple[tuple[int, str], ...]] | None:
     """Every way to cut the runs, in order and each into one cell or more, into `n` cells, as
     (run index, cell text) per cell; None when there are more than `limit`.
-    `signed[i]` / `amount[i]`: cell i may be negative / fractional."""
+    `signed[i]` / `amount[i]`: cell i may be negative / fractional. `prune(cells so far, characters
+    left)` returns True when no cut beginning with these cells can satisfy the caller's identities."""
     signed = list(signed) or [False] * n
     amount = list(amount) or [False] * n
+    split = [_split_unit(run) for run in runs]
     found: list[tuple[tuple[int, str], ...]] = []
-    for cells in _cuts(list(runs), 0, 0, n, signed, amount):
-        found.append(tuple(cells))
-        if len(found) > limit:
-            return None
-    return found
 
+    def walk(run: int, at: int, cells: list[tuple[int, str]]) -> bool:
+        """Extend `cells` from position `at` of run `run`; False once past the limit."""
+        if run == len(split):
+            if len(cells) == n:
+                found.append(tuple(cells))
+            return len(found) <= limit
+        body, unit = split[run]
+        later = sum(len(b) for b, _ in split[run + 1:])
+        for end in range(at + 1, len(body) + 1):
+            i = len(cells)
+            if i + (len(split) - run - 1) >= n or len(body) - end + later < n - i - 1:
+                break  # too few cells left for the runs, or too few digits left for the cells
+            text = body[at:end] + (unit if end == len(body) else "")
+            if end == len(body) and unit and not amount[i] or not _valid(body[at:end], i, signed, amount):
+                continue
+            if len(body) - end and n - i - 1 == 0:
+                continue  # digits would be left over
+            cells.append((run, text))
+            left = len(body) - end + later
+            if not (prune and prune([c for _, c in cells], left)):
+                if not walk(run + 1, 0, cells) if end == len(body) else not walk(run, end, cells):
+                    return False
+            cells.pop()
+        return True
 
-def _cuts(runs: list[str], run: int, at: int, n: int, signed, amount) -> Iterator[list[tuple[int, str]]]:
-    if run == len(runs):
-        if at == n:
-            yield []
-        return
-    body, unit = _split_unit(runs[run])
-    for k in range(1, n - at - (len(runs) - run) + 2):
-        if unit and not amount[at + k - 1]:
-            continue  # 万元 only closes an amount
-        for head in _pieces(body, at, k, signed, amount):
-            head[-1] += unit
-            for rest in _cuts(runs, run + 1, at + k, n, signed, amount):
-                yield [(run, cell) for cell in head] + rest
+    return found if walk(0, 0, []) else None
 
 
 def _split_unit(run: str) -> tuple[str, str]:
     m = _UNIT.search(run)
     return (run[:m.start()], m.group()) if m else (run, "")
-
-
-def _pieces(body: str, at: int, k: int, signed, amount) -> Iterator[list[str]]:
-    """`body` cut into k cells numbered from `at`; a sign may only open the first."""
-    if k == 1:
-        if _valid(body, at, signed, amount):
-            yield [body]
-        return
-    for end in range(1, len(body) - k + 2):
-        head = body[:end]
-        if _valid(head, at, signed, amount):
-            for rest in _pieces(body[end:], at + 1, k - 1, signed, amount):
-                yield [head, *rest]
 
 
 def _valid(cell: str, i: int, signed, amount) -> bool:

@@ -104,9 +104,9 @@ def _pieces(text: str) -> list[tuple[str, str]]:
 
 
 def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | None:
-    """Tokens of flattened table text, or None when the text holds no number of a table."""
+    """Tokens of flattened table text, or None when the text holds no label and number of a table."""
     pieces = _pieces(text)
-    if not any(kind == "number" for kind, _ in pieces):
+    if not any(kind == "number" for kind, _ in pieces) or not _holds_table(text, section):
         return None
     pattern, rows = _CUTS[section]
     tokens: list[Token] = []
@@ -124,8 +124,9 @@ def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | No
             add(f"{number}({m.group(1)})")
             piece = piece[m.end():]
         norm, at = _norm(piece), 0
+        depth = _depths(norm)
         while at < len(norm):
-            m = pattern.search(norm, at)
+            m = next((m for m in pattern.finditer(norm, at) if not depth[m.start()]), None)
             stop = m.start() if m else len(norm)
             for part in (norm[at:stop], m.group() if m else ""):
                 if key(part):
@@ -134,6 +135,16 @@ def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | No
                 pattern = rows  # section 三: past the header, 其他 is no longer a column
             at = m.end() if m else len(norm)
     return tokens
+
+
+def _depths(text: str) -> list[int]:
+    """Bracket depth at each character: labels inside a parenthetical annotation are not labels."""
+    depths, depth = [], 0
+    for ch in text:
+        depth -= ch in _CLOSE and depth > 0
+        depths.append(depth)
+        depth += ch in _OPEN
+    return depths
 
 
 # --- A section's tokens ----------------------------------------------------------------------------
