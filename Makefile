@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/pdf_compare.py
+	$(BIN)/python benchmarks/damage.py
 
 ui: $(STAMP) $(DAGSTER_HOME)
 	$(BIN)/dagster dev -m assets.definitions
