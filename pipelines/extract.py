@@ -191,8 +191,9 @@ def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), am
         -> tuple[list[Reading], str | None, bool]:
     """The ways these value tokens fill n cells: as printed, or cut out of runs of digits. A run that
     can be cut one way only gives that reading; otherwise `prune` (the caller's identities) keeps
-    the cuts that satisfy them. Delimited cells are cut only when the caller has identities to check
-    the cut (`cut_delimited`). Returns (readings, why there are none, whether identities chose)."""
+    the cuts that can satisfy them. Delimited cells are cut only when the caller has identities to
+    check the cut with (`cut_delimited`). Returns (readings, why there is none, whether the cut was
+    chosen among several)."""
     fitted = _fit(values, n)
     if len(fitted) == n:
         return [tuple(_as_read(t) for t in fitted)], None, False
@@ -202,17 +203,14 @@ def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), am
         return [], f"{len(fitted)} value cells where the template has {n} ('{shown}')", False
     texts = [t.text for t in runs]
     found = cuts(texts, n, signed=signed, amount=amount, limit=1)
-    decided = found is None and prune is not None
-    if found is None:
+    chosen = found is None
+    if chosen:
         found = cuts(texts, n, signed=signed, amount=amount, prune=prune)
     if found is None:
-        return [], f"'{shown}' can be cut into {n} cells in too many ways", decided
+        return [], f"'{shown}' can be cut into {n} cells in too many ways", chosen
     readings = [tuple(Value(parse(text).number, text, runs[run], "split") for run, text in cut)
                 for cut in found]
-    if readings:
-        return readings, None, decided
-    return [], (f"no cut of '{shown}' into {n} cells satisfies the identities" if decided
-                else f"'{shown}' cannot be cut into {n} cells"), decided
+    return readings, None if readings else f"no cut of '{shown}' into {n} cells satisfies the identities", chosen
 
 
 def _sums_prune(groups: list[range]) -> Callable[[list[str], int], bool]:
@@ -390,6 +388,7 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
         unread.setdefault(None, []).append(f"{label}{why} ({_where(entries[i])})")
     options: dict[str, list[Reading]] = {}
     used: set[tuple[str, str]] = set()
+    checked: set[str] = set()  # rows whose reading an identity chose or confirmed
     for i, entry in enumerate(entries):
         code = placed.get(i) or _code(entry, template)
         if code == _UNKNOWN:
@@ -401,12 +400,14 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
             continue
         if code is None or code in GROUP_CODES or not entry.has_numbers:
             continue
-        readings, why, decided = _readings(entry.values, _N_APPLICANT, cut_delimited=True, prune=_ROW_PRUNE)
-        if i in placed:  # the row total must confirm a place
+        readings, why, chosen = _readings(entry.values, _N_APPLICANT, cut_delimited=True, prune=_ROW_PRUNE)
+        cut = bool(readings) and readings[0][0].method == "split"
+        if cut or i in placed:  # the row total must confirm a cut (cells may have vanished) or a place
             readings = [r for r in readings if _holds(_ROW_RULE, _cells(r))]
             why = why or "its 总计 is not Σ of its cells"
-        if decided or i in placed:
             used.add((_ROW_RULE.id, code))
+        if chosen or i in placed:  # the column identities must confirm it
+            checked.add(code)
         if code in options or code in unread:
             if code in options and [_texts(r) for r in options[code]] == [_texts(r) for r in readings]:
                 continue
@@ -417,7 +418,7 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
             unread.setdefault(code, []).append(f"{why} ({_where(entry)})")
             continue
         options[code] = readings
-    chosen, by_columns = _choose(options, placed, template, unread)
+    chosen, by_columns = _choose(options, set(placed.values()), checked, template, unread)
     expected = T.outcome_rows(template) if template else [
         c for c in T.outcome_rows(T.T2019) if c in T.outcome_rows(T.T2021)]
     for code in expected:
@@ -452,56 +453,75 @@ def _candidates(readings: list[Reading] | None) -> tuple[tuple[str, ...], ...]:
     return tuple(_texts(r) for r in readings[:20]) if readings and len(readings) > 1 else ()
 
 
-def _choose(options: dict[str, list[Reading]], placed: dict[int, str], template: str | None,
+def _choose(options: dict[str, list[Reading]], placed: set[str], checked: set[str], template: str | None,
             unread: dict[str | None, list[str]]) -> tuple[dict[str, Reading], set[tuple[str, str]]]:
-    """One reading per row. Rows with several possible cuts, and rows placed by position, are decided
-    by the column identities of section 三, taken together; what they leave open is not read."""
-    placed_codes = set(placed.values())
-    chosen = {c: r[0] for c, r in options.items() if len(r) == 1 and c not in placed_codes}
-    open_rows = [c for c in options if c not in chosen]
-    if not open_rows:
-        return chosen, set()
+    """One reading per row. A row read as printed, or cut the only way its digits allow (and its total
+    agrees), stands. The rest (`checked`: a cut its row total chose among several, a row placed by
+    position) must satisfy the column identities of section 三 that run through them, taken
+    together: what those leave open, contradict or cannot check is not read; a placed row needs
+    every identity through its place."""
+    chosen = {c: r[0] for c, r in options.items() if len(r) == 1 and c not in checked}
     equations = _equations(template, set(options)) if template else {}
-    needed: set[tuple[str, str]] = set()
-    for code in open_rows:
-        if code in placed_codes:  # every identity through the row must hold, with every cell of it
-            mine = {e for e, coef in equations.items() if code in coef}
-            if len(mine) < len(_equations(template, set(T.outcome_rows(template)), code)):
-                unread.setdefault(code, []).append("printed without its label; the identities through "
-                                                   "its place cannot all be checked")
+    for code in placed:
+        if len([e for e, coef in equations.items() if code in coef]) < len(
+                _equations(template, set(T.outcome_rows(template)), code)):
+            unread.setdefault(code, []).append("printed without its label; the identities through its "
+                                               "place cannot all be checked")
+    variables = [c for c in options if c not in chosen and c not in unread]
+    used: set[tuple[str, str]] = set()
+    for rows, eqs in _components(variables, equations):
+        if not eqs:
+            for code in rows:
+                unread.setdefault(code, []).append(_unchecked(code, placed, len(options[code])))
+            continue
+        order = sorted(eqs)
+        constant = tuple(sum(coef * _cells(chosen[c])[e[1]] for c, coef in eqs[e].items() if c in chosen)
+                         for e in order)
+        vectors = [[tuple(eqs[e].get(code, 0) * _cells(r)[e[1]] for e in order) for r in options[code]]
+                   for code in rows]
+        feasible = solve(vectors, constant)
+        for code, keep in zip(rows, feasible or [[]] * len(rows)):
+            if len(keep) == 1:
+                chosen[code] = options[code][keep[0]]
+                used |= set(order)
                 continue
-            needed |= mine
-        else:
-            differ = {col for col in T.APPLICANT_CODES
-                      if len({_cells(r)[col] for r in options[code]}) > 1}
-            needed |= {e for e, coef in equations.items() if code in coef and e[1] in differ}
-    open_rows = [c for c in open_rows if c not in unread]
-    if not needed:
-        for code in open_rows:
-            unread.setdefault(code, []).append(_undecided(code, placed_codes))
-        return chosen, set()
-    order = sorted(needed)
-    constant = tuple(sum(coef.get(c, 0) * _cells(chosen[c])[e[1]] for c in coef if c in chosen)
-                     for e, coef in ((e, equations[e]) for e in order))
-    vectors = [[tuple(equations[e].get(code, 0) * _cells(r)[e[1]] for e in order) for r in options[code]]
-               for code in open_rows]
-    feasible = solve(vectors, constant)
-    for code, keep in zip(open_rows, feasible or [[]] * len(open_rows)):
-        if len(keep) == 1:
-            chosen[code] = options[code][keep[0]]
-        else:
             if keep:
                 options[code] = [options[code][j] for j in keep]
-            unread.setdefault(code, []).append(
-                "too many readings to tell" if feasible is None else _undecided(code, placed_codes, bool(keep)))
-    return chosen, set(order) if any(c in chosen for c in open_rows) else set()
+            unread.setdefault(code, []).append("too many readings to tell" if feasible is None
+                                               else _undecided(code, placed, bool(keep)))
+    return chosen, used
 
 
-def _undecided(code: str, placed: set[str], several: bool = True) -> str:
+def _components(rows: list[str], equations: dict[tuple[str, str], dict[str, int]]):
+    """Rows linked by the equations that run through them, with those equations: each group can be
+    decided on its own (a failure in one says nothing of another)."""
+    left = list(rows)
+    while left:
+        group, eqs, frontier = set(), {}, [left[0]]
+        while frontier:
+            code = frontier.pop()
+            if code in group:
+                continue
+            group.add(code)
+            for e, coef in equations.items():
+                if code in coef and e not in eqs:
+                    eqs[e] = coef
+                    frontier += [c for c in coef if c in left and c not in group]
+        yield [c for c in left if c in group], eqs
+        left = [c for c in left if c not in group]
+
+
+def _unchecked(code: str, placed: set[str], readings: int) -> str:
+    if code in placed:
+        return "printed without its label; no column identity through its place can be checked"
+    return f"its digits can be cut {readings} way(s) that its 总计 allows, and no column identity can check them"
+
+
+def _undecided(code: str, placed: set[str], several: bool = False) -> str:
     if code in placed:
         return "printed without its label; the identities do not confirm its place"
     return ("the identities leave several cuts of its digits" if several
-            else "no cut of its digits satisfies the identities")
+            else "no cut of its digits satisfies the column identities through it")
 
 
 def _equations(template: str, rows: set[str], through: str | None = None) \
@@ -537,8 +557,9 @@ def _review_litigation(tokens: list[Token]) -> Part:
     named = min(at) >= 0 and at == sorted(at)
     start = max((i for i, t in enumerate(tokens[:first]) if not t.value.is_value), default=-1) + 1
     end = next((i for i in range(first, len(tokens)) if not tokens[i].value.is_value), len(tokens))
-    readings, why, decided = _readings(tokens[start:end], n, cut_delimited=True, prune=_PROCEEDING_PRUNE)
-    if not named:  # cells under a header that is lost: the identities must confirm them
+    readings, why, _ = _readings(tokens[start:end], n, cut_delimited=True, prune=_PROCEEDING_PRUNE)
+    decided = bool(readings) and readings[0][0].method == "split"
+    if decided or not named:  # the identities confirm a cut (cells may have vanished) or a lost header
         readings = [r for r in readings if all(_holds(rule, _places(r, rule.place)) for rule in _PROCEEDING_RULES)]
         why = why or ("header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and the "
                       "15 cells do not satisfy the identities")
@@ -565,18 +586,32 @@ def _places(reading: Reading, proceeding: str) -> dict[str, int]:
 
 
 def _resolve_metrics(labels: list[Token]) -> tuple[list[tuple[str, int | None]], str | None]:
-    """Header labels → metric codes: exact or fuzzy first, then truncated labels in template order.
-    Each metric comes with the money unit its header names (万元 → 10000), if any."""
-    labels = [part for t in _join_fragments(labels) for part in _unglue(t)]
+    """Header labels → metric codes: exact or fuzzy; then a label cut in two (本年新 | 制作数量) joined
+    when together the two are a label; then truncated labels by prefix, in template order. Each
+    metric comes with the money unit its header names (万元 → 10000), if any."""
+    labels = [part for t in labels for part in _unglue(t)
+              if key(part.text) and key(part.text) not in key(T.PROACTIVE_HEADER_LABEL)]
     codes: list[str | None] = [METRICS.match(t.text) for t in labels]
+    for a in range(len(labels) - 1):
+        joined = key(labels[a].text + labels[a + 1].text)
+        if key(labels[a].text) not in METRICS.exact and codes[a + 1] is None and joined in METRICS.exact:
+            codes[a], codes[a + 1] = METRICS.exact[joined], "joined"
+            labels[a] = Token(labels[a].text + labels[a + 1].text, labels[a].ref, labels[a].value)
+    labels, codes = [t for t, c in zip(labels, codes) if c != "joined"], [c for c in codes if c != "joined"]
     for i, t in enumerate(labels):
         if codes[i] is None:
             free = [c for c in METRICS.prefixed(t.text) if c not in codes]
             if not free:
                 return [], f"column header '{t.text}' matches no metric ({t.ref})"
             codes[i] = free[0]
+    if [_METRIC_ORDER[c] for c in codes] != sorted(_METRIC_ORDER[c] for c in codes):
+        return [], f"column headers {' | '.join(t.text for t in labels)} read as {', '.join(codes)}: not in " \
+                   f"the template's order ({labels[0].ref})"
     scales = [10000 if "万元" in clean(t.text) else 1 if "元" in clean(t.text) else None for t in labels]
     return list(zip(codes, scales)), None
+
+
+_METRIC_ORDER = {m.code: i for i, m in enumerate(T.PROACTIVE_METRICS)}  # every table of the template lists its metrics in this order
 
 
 def _unglue(label: Token) -> list[Token]:
@@ -594,23 +629,11 @@ def _split_labels(text: str, ref: str) -> list[Token]:
     return [Token(part, ref, parse(part)) for part in text.split()]
 
 
-def _join_fragments(labels: list[Token]) -> list[Token]:
-    """Rejoin a header label whose second line arrived as a cell of its own (本年新 | 制作数量)."""
-    joined: list[Token] = []
-    for t in labels:
-        if joined and not METRICS.match(t.text) and not METRICS.prefixed(t.text) \
-                and METRICS.match(joined[-1].text + t.text):
-            joined[-1] = Token(joined[-1].text + t.text, joined[-1].ref, joined[-1].value)
-        else:
-            joined.append(t)
-    return joined
-
-
 def _proactive(tokens: list[Token], warnings: list[str]) -> Part:
     part = Part()
     metrics: list[tuple[str, int | None]] = []
     problem: str | None = None  # why the current sub-table's columns are unknown
-    header: list[Token] | None = None
+    header: list[list[Token]] | None = None  # header rows of the current sub-table, while it is read
     item: Token | None = None
     code: str | None = None
     values: list[Token] = []
@@ -640,24 +663,27 @@ def _proactive(tokens: list[Token], warnings: list[str]) -> Part:
             part.records.append((code, metric, value, *_provenance(v)))
 
     for tok in tokens:
-        if tok.value.is_value:
-            if item is not None:
-                values.append(tok)
-            continue
-        k = clean(tok.text)
-        found = ITEMS.match(tok.text)
-        if found is None and (k.startswith(T.PROACTIVE_CAPTION) or T.PROACTIVE_HEADER_LABEL in k):
-            close()
-            item, values, header = None, [], None
-            if T.PROACTIVE_HEADER_LABEL in tok.text:  # labels may follow on the same line
-                header = _split_labels(tok.text.split(T.PROACTIVE_HEADER_LABEL, 1)[1], tok.ref)
-        elif found is None and header is not None:
-            header += [tok] if METRICS.match(tok.text) else _split_labels(tok.text, tok.ref)
+        text = not tok.value.is_value
+        found = ITEMS.match(tok.text) if text else None
+        caption = text and clean(tok.text).startswith(T.PROACTIVE_CAPTION)
+        if text and found is None and (caption or T.PROACTIVE_HEADER_LABEL in clean(tok.text)
+                                       or header is None and _starts_header(tok)):
+            close()  # a sub-table begins: its columns are what its own header says, or unknown
+            item, values, metrics, problem = None, [], [], None
+            labels = tok.text.split(T.PROACTIVE_HEADER_LABEL, 1)[1] if T.PROACTIVE_HEADER_LABEL in tok.text else ""
+            header = [] if caption else [[tok, *_split_labels(labels, tok.ref)]]
+        elif header is not None and found is None and (text or tok.value.kind == "blank"):
+            if tok.row_start or not header:
+                header.append([])  # the header goes on over another row
+            header[-1].append(tok)
         elif found is not None:
             close()
             if header:
-                (metrics, problem), header = _resolve_metrics(header), None
+                (metrics, problem), header = _resolve_metrics(_header_labels(header)), None
             item, code, values = tok, found, []
+        elif not text:
+            if item is not None:
+                values.append(tok)
         elif item is not None:
             if len(_fit(values, len(metrics))) < len(metrics) and not any(t.glued for t in values):
                 part.unread.append(Unread("proactive", None, f"label '{tok.text}' matches no item of the "
@@ -666,6 +692,24 @@ def _proactive(tokens: list[Token], warnings: list[str]) -> Part:
             item, values = None, []  # a note after a complete row ends the table
     close()
     return part
+
+
+def _starts_header(tok: Token) -> bool:
+    """A header row whose 信息内容 cell is lost or cut (信 | 本年新 …, 本年新 | 本年新 …)."""
+    k = key(tok.text)
+    return tok.row_start and bool(k) and (T.PROACTIVE_HEADER_LABEL.startswith(k)
+                                          or bool(METRICS.match(k) or METRICS.prefixed(k)))
+
+
+def _header_labels(rows: list[list[Token]]) -> list[Token]:
+    """The column labels of a header: a header split over rows of equal width (a converter's page
+    table) is read column by column (本 + 年制发件数); otherwise its labels in order."""
+    rows = [r for r in rows if r]
+    if len(rows) > 1 and len({len(r) for r in rows}) == 1:
+        return [Token("".join(r[i].text for r in rows if r[i].value.kind == "text"), rows[0][i].ref,
+                      rows[0][i].value) for i in range(len(rows[0]))]
+    return [part for r in rows for t in r if t.value.kind == "text"
+            for part in ([t] if METRICS.match(t.text) else _split_labels(t.text, t.ref))]
 
 
 def _proactive_value(item, metric, header_scale, v: Value, warnings) -> tuple[Decimal | None, str | None]:

@@ -14,17 +14,44 @@ from dataclasses import dataclass
 
 from . import template as T
 from .document import Line, Table
-from .labels import Vocabulary, clean, key
+from .labels import Vocabulary, clean, enumerator, key
 from .segment import Segments
 from .values import CellValue, is_page_mark, parse
 
-ROWS = Vocabulary([(g.code, label) for g in T.OUTCOME_GROUPS for label in g.labels]
-                  + [(c.code, label) for c in T.OUTCOMES for label in c.labels])
+# （六）其他处理 is the T2019 row `other` and the T2021 group `other_total`: the extractor reads it as
+# `other` and makes it the group when the report is T2021.
+_ROW_LABELS = [(c.code, label) for c in T.OUTCOMES for label in c.labels]
+_ROW_LABELS += [(g.code, label) for g in T.OUTCOME_GROUPS for label in g.labels
+                if label not in {label for _, label in _ROW_LABELS}]
+_ROW_VOCABULARY = Vocabulary(_ROW_LABELS)
+# Rows by the enumerator their labels print: （六）其他 is （六）其他处理, never 3.其他.
+_ROWS_NUMBERED = {e: Vocabulary([(code, label) for code, label in _ROW_LABELS if enumerator(label) == e])
+                  for e in {enumerator(label) for _, label in _ROW_LABELS} - {None}}
 COLUMNS = Vocabulary([(c.code, label) for c in T.APPLICANTS for label in c.labels]
                      + [("org_group", T.APPLICANT_GROUP_LABEL), ("header", T.APPLICANT_HEADER_LABEL)])
 ITEMS = Vocabulary([(c.code, label) for c in T.PROACTIVE_ITEMS for label in c.labels])
 METRICS = Vocabulary([(m.code, label) for m in T.PROACTIVE_METRICS for label in m.labels])
 GROUP_CODES = frozenset(g.code for g in T.OUTCOME_GROUPS)
+
+
+class _Rows:
+    """Section 三 row labels: matched as by Vocabulary, but a label printed with an enumerator only
+    matches rows numbered the same way, a truncated one by its unique prefix among them."""
+
+    def match(self, text: str) -> str | None:
+        numbered = enumerator(text)
+        code = _ROW_VOCABULARY.match(text)
+        if numbered is None or code is not None and numbered in _NUMBERING[code]:
+            return code
+        among = _ROWS_NUMBERED.get(numbered)
+        if among is None:
+            return None
+        prefixed = among.prefixed(text)
+        return among.match(text) or (prefixed[0] if len(set(prefixed)) == 1 else None)
+
+
+_NUMBERING = {code: {enumerator(label) for c, label in _ROW_LABELS if c == code} for code, _ in _ROW_LABELS}
+ROWS = _Rows()
 
 
 @dataclass(frozen=True)
@@ -64,12 +91,12 @@ def _lead(label: str) -> str:
     return m.group() if m else ""
 
 
-_ROW_LABELS = [label for group in (T.OUTCOME_GROUPS, T.OUTCOMES) for c in group for label in c.labels]
 _HEADER_LABELS = [label for c in T.APPLICANTS for label in c.labels] + [
     T.APPLICANT_GROUP_LABEL, T.APPLICANT_HEADER_LABEL]
 # Per section: the labels a flattened table is cut at (section 三: columns only before the first row).
 _CUTS = {
-    "applications": (_surfaces(_ROW_LABELS + _HEADER_LABELS), _surfaces(_ROW_LABELS)),
+    "applications": (_surfaces([label for _, label in _ROW_LABELS] + _HEADER_LABELS),
+                     _surfaces([label for _, label in _ROW_LABELS])),
     "review_litigation": (_surfaces([c.label_zh for c in (*T.PROCEEDINGS, *T.RESULTS)]
                                     + [T.LITIGATION_GROUP_LABEL]),) * 2,
     "proactive": (_surfaces([label for c in (*T.PROACTIVE_ITEMS, *T.PROACTIVE_METRICS) for label in c.labels]
@@ -131,6 +158,9 @@ def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | No
             for part in (norm[at:stop], m.group() if m else ""):
                 if key(part):
                     add(part)
+                elif part and tokens and tokens[-1].value.kind == "text":  # a label's note: （万元）
+                    last = tokens.pop()
+                    tokens.append(Token(last.text + part, ref, parse(last.text + part), last.row_start, True))
             if m and ROWS.match(m.group()) and not COLUMNS.match(m.group()):
                 pattern = rows  # section 三: past the header, 其他 is no longer a column
             at = m.end() if m else len(norm)
