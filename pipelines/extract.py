@@ -321,8 +321,7 @@ def _sequence(template: str) -> list[str]:
 def _template(entries: list[_Entry]) -> str | None:
     """T2021 when a （六） sub-row is labelled, T2019 when （六）其他处理 carries values; otherwise the
     version whose order places the rows printed without a label."""
-    codes = {e.code for e in entries}
-    if any(c and c.startswith("other.") for c in codes):
+    if any(e.code and e.code.startswith("other.") and e.has_numbers for e in entries):
         return T.T2021
     if any(e.code == "other" and e.has_numbers for e in entries):
         return T.T2019
@@ -561,14 +560,15 @@ def _review_litigation(tokens: list[Token]) -> Part:
     decided = bool(readings) and readings[0][0].method == "split"
     if decided or not named:  # the identities confirm a cut (cells may have vanished) or a lost header
         readings = [r for r in readings if all(_holds(rule, _places(r, rule.place)) for rule in _PROCEEDING_RULES)]
-        why = why or ("header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and the "
+        why = why or ("no cut of its digits satisfies the identities" if named else
+                      "header does not name 行政复议, 未经复议直接起诉 and 复议后起诉 in that order, and the "
                       "15 cells do not satisfy the identities")
     width = len(T.RESULT_CODES)
     for i, rule in enumerate(_PROCEEDING_RULES):  # a proceeding every reading agrees on is read
         options = list(dict.fromkeys(r[i * width:(i + 1) * width] for r in readings))
-        if len({_texts(o) for o in options}) != 1:
-            part.unread.append(Unread("review_litigation", rule.place, why or "the identities leave several "
-                                      "cuts of its digits", _candidates(options)))
+        if len(options) != 1:
+            part.unread.append(Unread("review_litigation", rule.place, f"the identities leave {len(options)} "
+                                      "cuts of its digits" if options else why, _candidates(options)))
             continue
         part.records += [(rule.place, r, v.count, *_provenance(v, None if named else "position"))
                          for r, v in zip(T.RESULT_CODES, options[0])]

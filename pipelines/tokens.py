@@ -68,7 +68,7 @@ class Token:
 _OPEN, _CLOSE = "([【〔", ")]】〕"
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:万元|万|元)?")
 _PROSE_UNIT = set("年月日时件项个条次起人篇名位户家余多%‰")  # 154件, 2025年: numbers of the prose
-_ENUMERATOR_MARK = ".、"
+_ENUMERATOR_AFTER = re.compile(r"\s*[.、](?!\s*\d)")  # 00002.其他 / 00002 .其他: the 2 numbers a label
 _NOTE = re.compile(r"^\(([^()]*)\)")
 _ENUMERATOR_NOTE = re.compile(r"^(?:[一二三四五六七八九十]+|\d+)$")
 _PROSE = re.compile(r"[，。；：,;:]")
@@ -115,8 +115,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
         m = _NUMBER.match(s, i) if depth == 0 else None
         if m:
             number, end = m.group(), m.end()
-            if number.isdigit() and s[end:end + 1] in tuple(_ENUMERATOR_MARK) \
-                    and not s[end + 1:end + 2].isdigit():
+            if number.isdigit() and _ENUMERATOR_AFTER.match(s, end):
                 number, end = number[:-1], end - 1  # the last digit numbers the next label
             if s[end:end + 1] in _PROSE_UNIT:
                 buf, i = buf + s[i:end], end
@@ -180,6 +179,12 @@ def _depths(text: str) -> list[int]:
 # --- A section's tokens ----------------------------------------------------------------------------
 
 
+# Words of each section's table header: where a flattened table begins when prose before it names rows.
+_TABLE_HEADS = {"applications": (T.APPLICANT_HEADER_LABEL, T.APPLICANT_GROUP_LABEL, "自然人"),
+                "proactive": (T.PROACTIVE_CAPTION, T.PROACTIVE_HEADER_LABEL),
+                "review_litigation": ()}  # its prose numbers carry units: the header check reads past them
+
+
 def _is_cell_like(text: str) -> bool:
     return "。" not in text and len(clean(text)) <= 120
 
@@ -222,8 +227,8 @@ def _text_tokens(text: str, ref: str, section: str, row_start: bool, cell_like: 
     cut = _cut(text, ref, section, row_start)
     if cut is None:
         return [Token(text, ref, value, row_start)] if cell_like else []
-    if not cell_like:  # a flattened page: the table starts at its first label
-        first = next((i for i, t in enumerate(cut) if t.value.kind == "text" and _holds_table(t.text, section)),
-                     len(cut))
-        cut = cut[first:]
+    if not cell_like:  # a flattened page: the table starts at its header, else at its first label
+        labels = [i for i, t in enumerate(cut) if t.value.kind == "text" and _holds_table(t.text, section)]
+        heads = [i for i in labels if any(w in clean(cut[i].text) for w in _TABLE_HEADS[section])]
+        cut = cut[(heads or labels or [len(cut)])[0]:]
     return cut
