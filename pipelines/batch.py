@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from . import frames, load, validate
-from .errors import IngestError
+from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
 from .ingest import PARSER_VERSION, process
@@ -73,6 +73,11 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
         return Outcome(raw, error=IngestError(name, "extract", f"took longer than the {seconds:g} s limit"))
     except MemoryError:
         return Outcome(raw, error=IngestError(name, "extract", "needed more memory than the limit"))
+    except OSError as error:
+        return Outcome(raw, error=IngestError(name, "extract", f"the landed copy {raw.path.name} cannot be "
+                                                               f"read: {error.strerror or error}"))
+    except Exception as error:  # noqa: BLE001 - the document boundary: a bug of ours outside process()
+        return Outcome(raw, error=internal_error(name, "extract", error))
     finally:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -111,6 +116,9 @@ def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits
                 done(i, future.result())
             except BrokenProcessPool:
                 return queue[k:]
+            except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
+                done(i, Outcome(queue[k][1], error=internal_error(source_name(queue[k][1].source_uri),
+                                                                  "extract", error)))
     return []
 
 
