@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fetch import MANIFEST, RawFile, fetch_all, load_sources
+from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_sources
 
 from conftest import SEEDS
 
 SEED_GBK = SEEDS[1].read_text(encoding="utf-8").encode("gbk")
+FAST = FetchSettings(host_delay_seconds=0)  # the loopback server needs no politeness
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,7 +88,8 @@ def test_directory_source_lands_every_file(tmp_path):
     (src / "sub").mkdir()
     calls = []
     result = fetch_all([str(src)], tmp_path / "raw", progress=lambda *a: calls.append(a))
-    assert result.errors == []
+    [sub] = result.errors  # a subdirectory is left out, and said so
+    assert sub.source == str(src / "sub") and "directory" in sub.reason
     names = [Path(f.source_uri).name for f in result.files]
     assert names == ["000_c7925c89c326f8ac.txt", "001_3c78160da86addac.txt", "002_0c18debd51cd50fa.txt",
                      "003_594938079f36f576.txt", "004_d40ac86c24e87fe8.txt", "EMPTY.TXT"]
@@ -125,7 +127,7 @@ def test_http_sources(tmp_path, server):
     local.write_bytes(SEEDS[0].read_bytes())
     uris = [f"{server}/reports/seed.txt", f"{server}/missing.pdf", str(local), f"{server}/flaky",
             f"{server}/old", str(tmp_path / "nowhere")]
-    result = fetch_all(uris, raw)
+    result = fetch_all(uris, raw, settings=FAST)
 
     [missing, nowhere] = result.errors
     assert (missing.source, missing.stage) == (f"{server}/missing.pdf", "fetch")
@@ -150,13 +152,13 @@ def test_extension_from_content_type_or_bin(tmp_path, server):
     raw = tmp_path / "raw"
     odd = tmp_path / "README"
     odd.write_bytes(b"no suffix")
-    result = fetch_all([f"{server}/flaky", str(odd)], raw)
+    result = fetch_all([f"{server}/flaky", str(odd)], raw, settings=FAST)
     assert [f.path.name for f in result.files] == [f"{sha(SEED_GBK)}.html", f"{sha(b'no suffix')}.bin"]
 
 
 def test_server_that_keeps_failing(tmp_path, server):
     Handler.flaky_failures = 5
-    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw").errors
+    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw", settings=FAST).errors
     assert "HTTP 500" in error.reason and "3 attempts" in error.reason and Handler.hits["/flaky"] == 3
 
 
