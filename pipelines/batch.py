@@ -157,12 +157,22 @@ def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> p
 
 
 def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
-    """The files this parser version has not loaded yet: a nightly run costs what is new or changed."""
+    """The files this parser version has neither loaded nor failed on: a nightly run costs what is new
+    or changed, and a failed document is tried again only when its bytes or PARSER_VERSION change."""
     if not Path(db_path).exists():
         return files
     with duckdb.connect(str(db_path), read_only=True) as con:  # a look, not a write
         done = load.loaded(con, PARSER_VERSION)
+        if _has_parser_version(con):
+            done |= load.failed(con, PARSER_VERSION)
     return [f for f in files if f.sha256 not in done]
+
+
+def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
+    """A warehouse written before ingest_error.parser_version existed has no failures to skip yet."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ingest_error' "
+                            "AND column_name = 'parser_version' AND database_name = current_database()")
+                .fetchone()[0])
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
@@ -177,7 +187,8 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         for o in outcomes:
             if o.error is not None:
-                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)
+                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now,
+                                  PARSER_VERSION)
         written = 0
         for start in range(0, len(good), chunk):
             part = good[start:start + chunk]
