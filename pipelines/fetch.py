@@ -363,9 +363,11 @@ class _Http:
                                              ("If-Modified-Since", known.get("last_modified"))) if v}
             try:
                 with self._send(url, target, headers, deadline) as response:
-                    if response.is_redirect:
-                        location = response.headers.get("location", "")
-                        target = urljoin(target, location)
+                    if response.status_code == 304 and known:
+                        return _Got(None, known["sha256"], known["size"], known.get("content_type"),
+                                    known.get("charset"), known.get("etag"), known.get("last_modified"))
+                    if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+                        target = urljoin(target, response.headers["location"])
                         hop = urlparse(target)
                         if hop.scheme not in ("http", "https"):
                             raise IngestError(url, STAGE, f"redirected to {target}: only http(s) is followed")
@@ -373,9 +375,6 @@ class _Http:
                             raise IngestError(url, STAGE, f"redirected to another host ({hop.hostname}); not "
                                                           "followed (allow it with redirect_hosts in sources.toml)")
                         continue
-                    if response.status_code == 304 and known:
-                        return _Got(None, known["sha256"], known["size"], known.get("content_type"),
-                                    known.get("charset"), known.get("etag"), known.get("last_modified"))
                     return self._body(url, response, deadline)
             except httpx.TransportError as error:
                 raise _Retry(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__) from error
@@ -446,13 +445,13 @@ def _inflated(url: str, response: httpx.Response):
     (httpx would inflate a whole network chunk at once: a compression bomb)."""
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding in ("", "identity"):
-        yield from response.iter_raw(_CHUNK)
+        yield from response.iter_raw()  # as the network gives it (no chunk size: httpx would buffer)
         return
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise IngestError(url, STAGE, f"the body is sent with Content-Encoding '{encoding}', not supported")
     inflater = zlib.decompressobj(wbits=47)  # a zlib or gzip header
     try:
-        for chunk in response.iter_raw(_CHUNK):
+        for chunk in response.iter_raw():
             data = inflater.decompress(chunk, _CHUNK)
             while data:
                 yield data
