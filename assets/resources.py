@@ -31,14 +31,14 @@ class RunLock(dg.ConfigurableResource):
     """Held for the whole run (the job runs in one process): a second run, or a process with the
     working warehouse open, stops the run before any work with a message saying which."""
 
-    paths: XxgkPaths
+    warehouse_db: str = str(paths.WAREHOUSE_DB)
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["RunLock"]:
-        with runlock.hold(Path(self.paths.warehouse_db)):
+        with runlock.hold(Path(self.warehouse_db)):
             yield self
 
 
 def resources(paths: XxgkPaths) -> dict:
     """The resources of a deployment at `paths`."""
-    return {"paths": paths, "run_lock": RunLock(paths=paths)}
+    return {"paths": paths, "run_lock": RunLock(warehouse_db=paths.warehouse_db)}
