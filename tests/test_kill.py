@@ -83,7 +83,7 @@ def test_kill_9_then_rerun_equals_a_clean_run(clean, tmp_path, attempt):
             seen.append(line)
         time.sleep(rng.uniform(0, 0.05))
     else:  # at a random moment of the whole run
-        time.sleep(rng.uniform(0.3, 0.85 * seconds))
+        time.sleep(rng.uniform(0.2, 0.65 * seconds))  # runs vary; the clean one was the coldest
     os.killpg(proc.pid, signal.SIGKILL)  # the run and its extraction workers
     rest, _ = proc.communicate()
     seen += rest.split()
