@@ -64,7 +64,7 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
     failed = [(batch.source_name(o.raw.source_uri), o.error.stage, o.error.reason)
               for o in outcomes if o.error is not None]
     return dg.Output(outcomes, metadata={
-        "unchanged, skipped": len(raw_files.files) - len(files),
+        "unchanged or failed before, skipped": len(raw_files.files) - len(files),
         "reports extracted": len(batch.reports(outcomes)),
         "documents failed": len(failed),
         "failures": _markdown(("source", "stage", "reason"), failed),

@@ -84,6 +84,10 @@ def load_settings(path: Path) -> FetchSettings:
     with open(path, "rb") as f:
         config = tomllib.load(f)
     hosts = {s["uri"]: tuple(s["redirect_hosts"]) for s in config.get("source", []) if s.get("redirect_hosts")}
+    known = set(FetchSettings.__dataclass_fields__) - {"redirect_hosts"}
+    if unknown := set(config.get("fetch", {})) - known:
+        raise ValueError(f"{path}: [fetch] has no setting {', '.join(sorted(unknown))}; "
+                         f"the settings are {', '.join(sorted(known))}")
     return FetchSettings(**config.get("fetch", {}), redirect_hosts=hosts)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_sources
+from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_settings, load_sources
 
 from conftest import SEEDS
 
@@ -68,9 +68,16 @@ def sha(data: bytes) -> str:
 def test_load_sources_resolves_paths_against_the_toml(tmp_path):
     (tmp_path / "conf").mkdir()
     toml = tmp_path / "conf" / "sources.toml"
-    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n',
-                    encoding="utf-8")
-    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf"]
+    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n'
+                    'redirect_hosts = ["cdn.example.org"]\n[[source]]\nuri = "file:///srv/reports"\n'
+                    '[fetch]\nmax_bytes = 1000\ndeadline_seconds = 5\n', encoding="utf-8")
+    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf", "file:///srv/reports"]
+    settings = load_settings(toml)
+    assert (settings.max_bytes, settings.deadline_seconds, settings.host_delay_seconds) == (1000, 5, 1.0)
+    assert settings.redirect_hosts == {"https://example.org/r.pdf": ("cdn.example.org",)}
+    toml.write_text('[fetch]\nmax_byte = 1\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="has no setting max_byte; the settings are"):
+        load_settings(toml)
 
 
 def test_repo_sources_toml_lists_the_sample():
