@@ -28,28 +28,53 @@ from pipelines.fetch import FetchSettings, fetch_all
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 2**20
-SERVER_STOP = 300  # seconds: the endless answers stop by themselves
 
 
-class Server(BaseHTTPRequestHandler):
+class Hostile(BaseHTTPRequestHandler):
+    """A web server at its worst, one route per misbehaviour (tests/test_hostile_fetch.py uses it too).
+    Every endless answer stops by itself after `stop_after` seconds."""
+
     protocol_version = "HTTP/1.1"
-    bomb = b""  # made once, before timing
+    report = b"a report"  # what /report.txt and /etag serve
+    bomb = b""  # gzip body of /gzip-bomb
+    drip_pause = 1.0  # seconds between the bytes of /drip
+    silence = 60.0  # seconds /silent and /huge-declared wait after their headers
+    stop_after = 300.0
+    log: list[tuple[str, dict]] = []  # (path, headers) of every request
+    full_bodies = 0  # answers of /etag with a body
 
     def do_GET(self):
-        if self.path == "/gzip-bomb":
-            body = self.bomb
-            self.send_response(200)
-            self.send_header("Content-Encoding", "gzip")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        chunk, pause = {"/endless": (bytes(64 * 1024), 0), "/drip": (b"x", 1.0), "/silent": (b"", 60)}[self.path]
-        self.send_response(200)
-        if self.path == "/silent":
-            self.send_header("Content-Length", "100")
+        Hostile.log.append((self.path, dict(self.headers)))
+        port = self.server.server_address[1]
+        routes = {
+            "/report.txt": lambda: self.body(self.report),
+            "/endless": lambda: self.endless(bytes(65536), 0),
+            "/drip": lambda: self.endless(b"x", self.drip_pause),
+            "/silent": lambda: self.headers_only(100),
+            "/huge-declared": lambda: self.headers_only(10 ** 10),
+            "/gzip-bomb": lambda: self.body(self.bomb, encoding="gzip"),
+            "/away": lambda: self.redirect(f"http://localhost:{port}/report.txt"),
+            "/to-file": lambda: self.redirect("file:///etc/passwd"),
+            "/loop": lambda: self.redirect("/loop"),
+            "/etag": self.etag,
+            "/busy": self.busy,
+        }
+        routes.get(self.path, lambda: self.body(b"not here", status=404))()
+
+    def body(self, data, status=200, encoding=None, extra=()):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        for key, value in extra:
+            self.send_header(key, value)
         self.end_headers()
-        stop = time.monotonic() + SERVER_STOP
+        self.wfile.write(data)
+
+    def endless(self, chunk, pause):
+        self.send_response(200)
+        self.end_headers()  # no length: the body ends when the connection does
+        stop = time.monotonic() + self.stop_after
         try:
             while time.monotonic() < stop:
                 self.wfile.write(chunk)
@@ -59,8 +84,45 @@ class Server(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
+    def headers_only(self, length):
+        self.send_response(200)
+        self.send_header("Content-Length", str(length))
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(self.silence)
+        self.close_connection = True
+
+    def redirect(self, location):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def etag(self):
+        if self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        Hostile.full_bodies += 1
+        self.body(self.report, extra=[("ETag", '"v1"'), ("Content-Type", "text/plain; charset=utf-8")])
+
+    def busy(self):
+        if sum(path == "/busy" for path, _ in Hostile.log) == 1:
+            self.body(b"slow down", status=429, extra=[("Retry-After", "1")])
+        else:
+            self.body(self.report)
+
     def log_message(self, *args):
         pass
+
+
+def serve() -> tuple[ThreadingHTTPServer, str]:
+    """A Hostile server on a free loopback port, in a thread: (server, base URL)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 def rss_mb() -> float:
@@ -131,11 +193,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out")
     args = parser.parse_args()
-    Server.bomb = gzip.compress(bytes(1024 * MB), compresslevel=9)  # 1 GB of zeros in ~1 MB
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Server)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    Hostile.bomb = gzip.compress(bytes(1024 * MB), compresslevel=9)  # 1 GB of zeros in ~1 MB
+    httpd, base = serve()
     default = FetchSettings()
     short = replace(default, deadline_seconds=15, read_timeout=5)
     rows = []

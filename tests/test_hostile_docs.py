@@ -18,6 +18,7 @@ from pipelines.ingest import PARSER_VERSION, process
 from pipelines.report_json import to_json
 
 from conftest import FIXTURES, SEEDS, gold_of
+from test_limits import pdf_of
 
 DOCX = FIXTURES / "docx" / "t001.docx"
 F1 = FIXTURES / "pdf" / "f1_stsong_cid.pdf"
@@ -41,19 +42,6 @@ def docx_with_body(extra: str) -> bytes:
     return out.getvalue()
 
 
-def tiny_pdf(objects: list[bytes], shift: int = 0) -> bytes:
-    """A PDF of these objects; `shift` moves every xref offset off its object (a broken xref)."""
-    out, offsets = bytearray(b"%PDF-1.7\n"), []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % (o + shift) for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def shifted_xref(pdf: bytes, by: int = 7) -> bytes:
     return re.sub(rb"(\d{10}) (\d{5}) n", lambda m: b"%010d %s n" % (int(m[1]) + by, m[2]), pdf)
 
@@ -75,15 +63,15 @@ def test_hostile_documents_in_a_batch(tmp_path, docx_bomb):
         "deep.html": deep_html(5000),
         "deep.docx": docx_with_body("<w:sdt><w:sdtContent>" * 200 + "<w:p/>" + "</w:sdtContent></w:sdt>" * 200),
         "bomb.docx": docx_bomb,
-        "no_pages.pdf": tiny_pdf(NO_PAGES),
-        "broken_xref_no_pages.pdf": tiny_pdf(NO_PAGES, shift=5),
+        "no_pages.pdf": pdf_of(NO_PAGES),
+        "broken_xref_no_pages.pdf": shifted_xref(pdf_of(NO_PAGES), 5),
         "broken_xref.pdf": shifted_xref(F1.read_bytes()),
         SEEDS[3].name: SEEDS[3].read_bytes(),
     }
     for name, data in files.items():
         (inbox / name).write_bytes(data)
     landed = fetch.fetch_all([str(inbox)], tmp_path / "raw").files
-    outcomes = batch.extract_files(landed, limits=batch.Limits(seconds=60, memory_mb=700))
+    outcomes = batch.extract_files(landed, limits=batch.Limits(seconds=60, memory_mb=1200))
     db = tmp_path / "w.duckdb"
     batch.load_all(db, outcomes, batch.check(outcomes), "run")
 

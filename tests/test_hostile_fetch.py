@@ -4,9 +4,7 @@ entries in a source directory. Each case is a recorded error (or a clear refusal
 import gzip
 import json
 import os
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,99 +13,22 @@ from pipelines.fetch import HTTP_STATE, MANIFEST, FetchSettings, fetch_all
 
 from conftest import SEEDS
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from hostile import Hostile, serve  # noqa: E402  the misbehaving server, shared with the benchmark
+
 REPORT = SEEDS[2].read_bytes()
 CAP = 1 << 20
 SETTINGS = FetchSettings(deadline_seconds=3, max_bytes=CAP, host_delay_seconds=0, read_timeout=1,
                          backoff_seconds=0.05)
-SERVER_STOP = 20  # seconds: the endless answers stop by themselves, whatever the client does
-
-
-class Hostile(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    log: list[tuple[str, dict]] = []
-    full_bodies = 0
-
-    def do_GET(self):
-        Hostile.log.append((self.path, dict(self.headers)))
-        port = self.server.server_address[1]
-        routes = {
-            "/report.txt": lambda: self.body(REPORT),
-            "/endless": lambda: self.endless(b"x" * 65536, 0),
-            "/drip": lambda: self.endless(b"x", 0.2),
-            "/silent": lambda: self.headers_only(),
-            "/huge-declared": lambda: self.headers_only(length=10 ** 10),
-            "/gzip-bomb": lambda: self.body(gzip.compress(bytes(50 * CAP)), encoding="gzip"),
-            "/away": lambda: self.redirect(f"http://localhost:{port}/report.txt"),
-            "/to-file": lambda: self.redirect("file:///etc/passwd"),
-            "/loop": lambda: self.redirect("/loop"),
-            "/etag": lambda: self.etag(),
-            "/busy": lambda: self.busy(),
-        }
-        routes.get(self.path, lambda: self.body(b"not here", status=404))()
-
-    def body(self, data, status=200, encoding=None, extra=()):
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(data)))
-        if encoding:
-            self.send_header("Content-Encoding", encoding)
-        for key, value in extra:
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def endless(self, chunk, pause):
-        self.send_response(200)
-        self.end_headers()  # no length: the body ends when the connection does
-        stop = time.monotonic() + SERVER_STOP
-        try:
-            while time.monotonic() < stop:
-                self.wfile.write(chunk)
-                self.wfile.flush()
-                time.sleep(pause)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        self.close_connection = True
-
-    def headers_only(self, length=100):
-        self.send_response(200)
-        self.send_header("Content-Length", str(length))
-        self.end_headers()
-        self.wfile.flush()
-        time.sleep(3)  # then gives up; the client must have stopped waiting before
-        self.close_connection = True
-
-    def redirect(self, location):
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def etag(self):
-        if self.headers.get("If-None-Match") == '"v1"':
-            self.send_response(304)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        Hostile.full_bodies += 1
-        self.body(REPORT, extra=[("ETag", '"v1"'), ("Content-Type", "text/plain; charset=utf-8")])
-
-    def busy(self):
-        if sum(path == "/busy" for path, _ in Hostile.log) == 1:
-            self.body(b"slow down", status=429, extra=[("Retry-After", "1")])
-        else:
-            self.body(REPORT)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    httpd.daemon_threads = True
+    Hostile.report, Hostile.bomb = REPORT, gzip.compress(bytes(50 * CAP))
+    Hostile.drip_pause, Hostile.silence, Hostile.stop_after = 0.2, 3, 20
     Hostile.log, Hostile.full_bodies = [], 0
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, base = serve()
+    yield base
     httpd.shutdown()
     httpd.server_close()
 

@@ -25,9 +25,17 @@ def holder(code: str) -> subprocess.Popen:
     return proc
 
 
-def release(proc: subprocess.Popen) -> None:
-    proc.stdin.close()
-    proc.wait(timeout=30)
+def run_beside(code: str, paths, instance) -> tuple[str, int]:
+    """Run the job while another process runs `code`: the run must fail; (its one failure line, pid)."""
+    other = holder(code)
+    try:
+        result = materialize.run(with_paths(paths), instance)
+    finally:
+        other.stdin.close()
+        other.wait(timeout=30)
+    assert not result.success
+    [line] = set(materialize.failures(result))
+    return line, other.pid
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +46,9 @@ def instance():
 
 def test_second_run_stops_before_any_work(tmp_path, instance):
     paths = deployment(tmp_path)
-    other = holder(f"from pipelines import runlock\nlock = runlock.hold({paths.warehouse_db!r})\nlock.__enter__()")
-    try:
-        result = materialize.run(with_paths(paths), instance)
-    finally:
-        release(other)
-    assert not result.success
-    [line] = {line for line in materialize.failures(result)}
-    assert f"another run is in progress (pid {other.pid}, started " in line and "Wait for it to finish" in line
+    line, pid = run_beside(f"from pipelines import runlock\nlock = runlock.hold({paths.warehouse_db!r})\n"
+                           "lock.__enter__()", paths, instance)
+    assert f"another run is in progress (pid {pid}, started " in line and "Wait for it to finish" in line
     assert not Path(paths.raw_dir, "manifest.jsonl").exists()  # nothing fetched, nothing written
     assert materialize.run(with_paths(paths), instance).success  # the lock went with its process
 
@@ -56,14 +59,9 @@ def test_a_reader_of_the_working_file_is_named_up_front(tmp_path, instance):
     manifest = Path(paths.raw_dir, "manifest.jsonl")
     before = manifest.read_bytes()
     (Path(paths.raw_dir) / "inbox" / "new.txt").write_bytes(b"a new report")
-    reader = holder(f"import duckdb\ncon = duckdb.connect({paths.warehouse_db!r}, read_only=True)")
-    try:
-        result = materialize.run(with_paths(paths), instance)
-    finally:
-        release(reader)
-    assert not result.success
-    [line] = {line for line in materialize.failures(result)}
-    assert f"the working warehouse {paths.warehouse_db} is open in process {reader.pid} (" in line
+    line, pid = run_beside(f"import duckdb\ncon = duckdb.connect({paths.warehouse_db!r}, read_only=True)",
+                           paths, instance)
+    assert f"the working warehouse {paths.warehouse_db} is open in process {pid} (" in line
     assert "close it and run again" in line
     assert manifest.read_bytes() == before  # the new file was not fetched: the run stopped first
     assert materialize.run(with_paths(paths), instance).success
