@@ -21,7 +21,7 @@ import duckdb
 import polars as pl
 
 from . import frames, load, validate
-from .errors import IngestError
+from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
 from .ingest import PARSER_VERSION, process
@@ -74,6 +74,11 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
         return Outcome(raw, error=IngestError(name, "extract", f"took longer than the {seconds:g} s limit"))
     except MemoryError:
         return Outcome(raw, error=IngestError(name, "extract", "needed more memory than the limit"))
+    except OSError as error:
+        return Outcome(raw, error=IngestError(name, "extract", f"the landed copy {raw.path.name} cannot be "
+                                                               f"read: {error.strerror or error}"))
+    except Exception as error:  # noqa: BLE001 - the document boundary: a bug of ours outside process()
+        return Outcome(raw, error=internal_error(name, "extract", error))
     finally:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -112,6 +117,9 @@ def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits
                 done(i, future.result())
             except BrokenProcessPool:
                 return queue[k:]
+            except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
+                done(i, Outcome(queue[k][1], error=internal_error(source_name(queue[k][1].source_uri),
+                                                                  "extract", error)))
     return []
 
 
@@ -161,12 +169,22 @@ def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> p
 
 
 def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
-    """The files this parser version has not loaded yet: a nightly run costs what is new or changed."""
+    """The files this parser version has neither loaded nor failed on: a nightly run costs what is new
+    or changed, and a failed document is tried again only when its bytes or PARSER_VERSION change."""
     if not Path(db_path).exists():
         return files
     with duckdb.connect(str(db_path), read_only=True) as con:  # a look, not a write
         done = load.loaded(con, PARSER_VERSION)
+        if _has_parser_version(con):
+            done |= load.failed(con, PARSER_VERSION)
     return [f for f in files if f.sha256 not in done]
+
+
+def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
+    """A warehouse written before ingest_error.parser_version existed has no failures to skip yet."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ingest_error' "
+                            "AND column_name = 'parser_version' AND database_name = current_database()")
+                .fetchone()[0])
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
@@ -181,7 +199,8 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         for o in outcomes:
             if o.error is not None:
-                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)
+                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now,
+                                  PARSER_VERSION)
         written = 0
         for start in range(0, len(good), chunk):
             part = good[start:start + chunk]

@@ -250,13 +250,14 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def record_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None, stage: str,
-                 error: str, now: datetime) -> None:
-    """Upsert a failure of one document at one stage: first_seen stays, error and last_seen move."""
+                 error: str, now: datetime, parser_version: str | None = None) -> None:
+    """Upsert a failure of one document at one stage: first_seen stays, error, last_seen and the
+    parser version it failed with move."""
     seen = _utc(now)
-    con.execute("INSERT INTO ingest_error VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (source_uri, sha256, stage) "
-                "DO UPDATE SET error = excluded.error, last_seen = excluded.last_seen",
-                [source_uri, sha256 or "", stage, error, seen, seen])
+    con.execute("INSERT INTO ingest_error (source_uri, sha256, stage, error, first_seen, last_seen, parser_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_uri, sha256, stage) DO UPDATE SET "
+                "error = excluded.error, last_seen = excluded.last_seen, parser_version = excluded.parser_version",
+                [source_uri, sha256 or "", stage, error, seen, seen, parser_version])
 
 
 def clear_errors(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, str | None]]) -> None:
@@ -325,6 +326,12 @@ def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(con)}
+
+
+def failed(con: duckdb.DuckDBPyConnection, parser_version: str) -> set[str]:
+    """SHA-256 of the documents that failed with this parser version (same bytes would fail again)."""
+    return {sha for (sha,) in con.execute(
+        "SELECT sha256 FROM ingest_error WHERE parser_version = ? AND sha256 <> ''", [parser_version]).fetchall()}
 
 
 def loaded(con: duckdb.DuckDBPyConnection, parser_version: str) -> set[str]:

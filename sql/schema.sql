@@ -167,3 +167,7 @@ CREATE TABLE IF NOT EXISTS ingest_error (
     last_seen  TIMESTAMP NOT NULL,         -- UTC
     PRIMARY KEY (source_uri, sha256, stage)
 );
+
+-- The parser version a document failed with (NULL for fetch failures): a failed document is not
+-- extracted again until its bytes or the parser version change.
+ALTER TABLE ingest_error ADD COLUMN IF NOT EXISTS parser_version VARCHAR;

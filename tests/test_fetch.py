@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fetch import MANIFEST, RawFile, fetch_all, load_sources
+from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_settings, load_sources
 
 from conftest import SEEDS
 
 SEED_GBK = SEEDS[1].read_text(encoding="utf-8").encode("gbk")
+FAST = FetchSettings(host_delay_seconds=0)  # the loopback server needs no politeness
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -67,9 +68,16 @@ def sha(data: bytes) -> str:
 def test_load_sources_resolves_paths_against_the_toml(tmp_path):
     (tmp_path / "conf").mkdir()
     toml = tmp_path / "conf" / "sources.toml"
-    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n',
-                    encoding="utf-8")
-    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf"]
+    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n'
+                    'redirect_hosts = ["cdn.example.org"]\n[[source]]\nuri = "file:///srv/reports"\n'
+                    '[fetch]\nmax_bytes = 1000\ndeadline_seconds = 5\n', encoding="utf-8")
+    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf", "file:///srv/reports"]
+    settings = load_settings(toml)
+    assert (settings.max_bytes, settings.deadline_seconds, settings.host_delay_seconds) == (1000, 5, 1.0)
+    assert settings.redirect_hosts == {"https://example.org/r.pdf": ("cdn.example.org",)}
+    toml.write_text('[fetch]\nmax_byte = 1\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="has no setting max_byte; the settings are"):
+        load_settings(toml)
 
 
 def test_repo_sources_toml_lists_the_sample():
@@ -87,7 +95,8 @@ def test_directory_source_lands_every_file(tmp_path):
     (src / "sub").mkdir()
     calls = []
     result = fetch_all([str(src)], tmp_path / "raw", progress=lambda *a: calls.append(a))
-    assert result.errors == []
+    [sub] = result.errors  # a subdirectory is left out, and said so
+    assert sub.source == str(src / "sub") and "directory" in sub.reason
     names = [Path(f.source_uri).name for f in result.files]
     assert names == ["000_c7925c89c326f8ac.txt", "001_3c78160da86addac.txt", "002_0c18debd51cd50fa.txt",
                      "003_594938079f36f576.txt", "004_d40ac86c24e87fe8.txt", "EMPTY.TXT"]
@@ -125,7 +134,7 @@ def test_http_sources(tmp_path, server):
     local.write_bytes(SEEDS[0].read_bytes())
     uris = [f"{server}/reports/seed.txt", f"{server}/missing.pdf", str(local), f"{server}/flaky",
             f"{server}/old", str(tmp_path / "nowhere")]
-    result = fetch_all(uris, raw)
+    result = fetch_all(uris, raw, settings=FAST)
 
     [missing, nowhere] = result.errors
     assert (missing.source, missing.stage) == (f"{server}/missing.pdf", "fetch")
@@ -150,13 +159,13 @@ def test_extension_from_content_type_or_bin(tmp_path, server):
     raw = tmp_path / "raw"
     odd = tmp_path / "README"
     odd.write_bytes(b"no suffix")
-    result = fetch_all([f"{server}/flaky", str(odd)], raw)
+    result = fetch_all([f"{server}/flaky", str(odd)], raw, settings=FAST)
     assert [f.path.name for f in result.files] == [f"{sha(SEED_GBK)}.html", f"{sha(b'no suffix')}.bin"]
 
 
 def test_server_that_keeps_failing(tmp_path, server):
     Handler.flaky_failures = 5
-    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw").errors
+    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw", settings=FAST).errors
     assert "HTTP 500" in error.reason and "3 attempts" in error.reason and Handler.hits["/flaky"] == 3
 
 
