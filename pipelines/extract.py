@@ -290,12 +290,11 @@ def _entries(tokens: list[Token], columns: set[str]) -> list[_Entry]:
             columns.add(column)
             continue
         code = _match_row(tok.text)
+        if code is None and (wrapped := _wrapped(entries, tok)):
+            entries.remove(wrapped)  # the rest of a label wrapped onto the next line or cell: the
+            entries.append(wrapped)  # values after it are that row's
+            continue
         if code is None:
-            if last is not None and last.label is not None and not last.has_numbers \
-                    and (joined := _match_row(last.label.text + tok.text)):
-                last.label = Token(last.label.text + tok.text, last.label.ref, last.label.value)
-                last.code = joined  # a label wrapped onto the next line or cell
-                continue
             if last is None or COLUMNS.match(tok.text) or not key(tok.text):
                 continue  # titles and notes before the table; headers repeated after a page break
             code = _UNKNOWN
@@ -303,6 +302,20 @@ def _entries(tokens: list[Token], columns: set[str]) -> list[_Entry]:
             break  # the table's last row is complete; notes may follow
         entries.append(_Entry(tok, code))
     return entries
+
+
+def _wrapped(entries: list[_Entry], tok: Token) -> _Entry | None:
+    """The label (among the last ones, still without values) that this text completes: exactly, or
+    the last one by its tolerant match. The label is joined with the text."""
+    for entry in reversed(entries):
+        if entry.has_numbers:
+            break
+        joined = entry.label.text + tok.text if entry.label else None
+        code = joined and (ROWS.exactly(joined) or entry is entries[-1] and _match_row(joined))
+        if code:
+            entry.label, entry.code = Token(joined, entry.label.ref, entry.label.value), code
+            return entry
+    return None
 
 
 def _sequence(template: str) -> list[str]:
@@ -330,27 +343,27 @@ def _template(entries: list[_Entry]) -> str | None:
 
 
 def _placements(entries: list[_Entry], template: str) -> tuple[dict[int, str], list[tuple[int, str]]]:
-    """Rows printed without a label (or with one matching nothing) placed by the template's order:
-    a run of k such rows between two labelled rows takes the k rows missing between them, if exactly
-    k are missing. Returns (entry index → row code, [(entry index, why not placed)])."""
-    sequence = _sequence(template)
+    """Rows printed without a label (or with one matching no row, or beside a group label) placed by
+    the template's order: a run of k such rows between two labelled rows takes the k rows missing
+    between them, if exactly k are missing. Returns (entry index → row code, [(entry index, why not
+    placed)])."""
+    sequence = [c for c in _sequence(template) if c not in GROUP_CODES]
     where = {code: i for i, code in enumerate(sequence)}
-    labelled = {_code(e, template) for e in entries if e.has_numbers} - {None, _UNKNOWN}
+    labelled = {_code(e, template) for e in entries if e.has_numbers} & set(where)
     placed: dict[int, str] = {}
     refused: list[tuple[int, str]] = []
     run: list[int] = []
     before = -1
     for i, entry in enumerate([*entries, None]):
         code = _code(entry, template) if entry is not None else None
-        if entry is not None and (code is None or code == _UNKNOWN):
-            if entry.has_numbers:
-                run.append(i)
+        if entry is not None and not entry.has_numbers:
             continue
         if entry is not None and code not in where:
+            run.append(i)
             continue
         after = where[code] if entry is not None else len(sequence)
         if run:
-            missing = [c for c in sequence[before + 1:after] if c not in labelled and c not in GROUP_CODES]
+            missing = [c for c in sequence[before + 1:after] if c not in labelled]
             if len(missing) == len(run):
                 placed.update(zip(run, missing))
             else:
@@ -398,7 +411,7 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
                 warnings.append(f"section 三: label '{entry.label.text}' without values ignored ({entry.label.ref})")
             continue
         if code is None or code in GROUP_CODES or not entry.has_numbers:
-            continue
+            continue  # not placed (recorded as refused), a group label, or a label without values
         readings, why, chosen = _readings(entry.values, _N_APPLICANT, cut_delimited=True, prune=_ROW_PRUNE)
         cut = bool(readings) and readings[0][0].method == "split"
         if cut or i in placed:  # the row total must confirm a cut (cells may have vanished) or a place

@@ -38,6 +38,10 @@ class _Rows:
     """Section 三 row labels: matched as by Vocabulary, but a label printed with an enumerator only
     matches rows numbered the same way, a truncated one by its unique prefix among them."""
 
+    def exactly(self, text: str) -> str | None:
+        """The row this label is, without tolerance for typos or truncation."""
+        return _ROW_VOCABULARY.exact.get(key(text))
+
     def match(self, text: str) -> str | None:
         numbered = enumerator(text)
         code = _ROW_VOCABULARY.match(text)
