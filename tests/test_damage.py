@@ -21,8 +21,10 @@ from damage.source import Other, Prose, clean_of
 ROOT = Path(__file__).resolve().parents[1]
 PER_CLASS = 150  # variants per class here; the benchmark does thousands
 PRECISION_FLOOR = 0.995  # overall precision, every class
-# Recall per class: 0.0 until the issue 7 extractor lands; then set from the benchmark.
-RECALL_FLOOR = {"crawler": 0.0, "llm-markdown": 0.0, "pdf-markdown": 0.0, damage.REAL: 0.0}
+# Recall per class, just under what these variants give (README, "Damaged reports"): a guard against
+# regressions. Crawler text loses what only a cell separator could tell (blank cells that vanished,
+# section 二 runs with no identity to cut them); r011's three lost cells are such a run.
+RECALL_FLOOR = {"crawler": 0.60, "llm-markdown": 0.97, "pdf-markdown": 0.80, damage.REAL: 0.985}
 CLEAN = [clean_of(s) for s in sources()]
 
 
@@ -197,6 +199,7 @@ def test_extractor_on_damaged_variants_against_gold(klass):
     if s["extracted"]:
         assert s["precision"] >= PRECISION_FLOOR
     assert s["recall"] >= RECALL_FLOOR[klass]
+    assert s["lost"] == 0, "a damaged report was lost whole"
 
 
 def test_score_counts_extra_cells_against_precision():
