@@ -19,10 +19,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-$(DAGSTER_HOME):
-	@mkdir -p $(DAGSTER_HOME) && printf "telemetry:\n  enabled: false\n" > $(DAGSTER_HOME)/dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME) && cp dagster.yaml $@
 
-run: $(STAMP) $(DAGSTER_HOME)
+run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m assets.materialize
 
 test: $(STAMP)
@@ -31,8 +31,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/pdf_compare.py
+	$(BIN)/python benchmarks/damage.py
+	$(BIN)/python benchmarks/hostile.py
 
-ui: $(STAMP) $(DAGSTER_HOME)
+ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg dev
 
 clean:

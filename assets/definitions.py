@@ -15,7 +15,7 @@ from pipelines import batch, fetch, load, report, validate
 from pipelines.progress import Progress
 from pipelines.template import RULES
 
-from .resources import XxgkPaths
+from .resources import RunLock, XxgkPaths, resources
 
 GROUP = "xxgk"
 MAX_ROWS = 50  # rows of a markdown table in metadata
@@ -42,13 +42,15 @@ def _markdown(header: tuple[str, ...], rows: list[tuple]) -> dg.MetadataValue:
 
 
 @dg.asset(group_name=GROUP)
-def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths) -> dg.Output[fetch.FetchResult]:
-    """Every source of sources.toml landed in raw_dir under its SHA-256, and the sources that failed."""
+def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths,
+              run_lock: RunLock) -> dg.Output[fetch.FetchResult]:
+    """Every source of sources.toml landed in raw_dir under its SHA-256, and the sources that failed.
+    (The assets that write, this one and warehouse, hold the run lock.)"""
     raw_dir = Path(paths.raw_dir)
     before = set(raw_dir.iterdir()) if raw_dir.is_dir() else set()
     toml = Path(paths.sources_toml)
-    result = fetch.fetch_all(fetch.load_sources(toml), raw_dir, root=toml.parent,
-                             progress=_progress(context, "fetched", "files"))
+    result = fetch.fetch_all(fetch.load_sources(toml), raw_dir, settings=fetch.load_settings(toml),
+                             project_root=toml.parent, progress=_progress(context, "fetched", "files"))
     for error in result.errors:
         context.log.warning(str(error))
     return dg.Output(result, metadata={
@@ -68,7 +70,7 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
     failed = [(batch.source_name(o.raw.source_uri), o.error.stage, o.error.reason)
               for o in outcomes if o.error is not None]
     return dg.Output(outcomes, metadata={
-        "unchanged, skipped": len(raw_files.files) - len(files),
+        "unchanged or failed before, skipped": len(raw_files.files) - len(files),
         "reports extracted": len(batch.reports(outcomes)),
         "documents failed": len(failed),
         "failures": _markdown(("source", "stage", "reason"), failed),
@@ -91,7 +93,7 @@ def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths,
 
 
 @dg.asset(group_name=GROUP)
-def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, raw_files: fetch.FetchResult,
+def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: RunLock, raw_files: fetch.FetchResult,
               extracted_reports: list[batch.Outcome], rule_checks: pl.DataFrame) -> dg.MaterializeResult:
     """The DuckDB star schema loaded report by report, its read-only snapshot and the data-quality page."""
     db, snapshot = Path(paths.warehouse_db), Path(paths.snapshot_db)
@@ -138,7 +140,12 @@ def template_rules(checks: pl.DataFrame, outcomes: list[batch.Outcome]):
         )
 
 
+# One process for the whole run, so the run lock (a resource) is held from the first step to the last;
+# extraction has its own worker processes. max_runtime: with run monitoring on (dagster.yaml), a run
+# whose process was killed is failed after it, and stops holding the run queue's one slot.
 xxgk_nightly = dg.define_asset_job("xxgk_nightly", selection=dg.AssetSelection.groups(GROUP),
+                                   executor_def=dg.in_process_executor,
+                                   tags={"dagster/max_runtime": str(6 * 3600)},
                                    description="Fetch, extract, check and load every source, then publish.")
 
 # Both start RUNNING: the daemon of `make ui` (dg dev) runs them from the first start; the UI can stop them.
@@ -169,5 +176,6 @@ defs = dg.Definitions(
     jobs=[xxgk_nightly],
     schedules=[nightly_schedule],
     sensors=[inbox_sensor],
-    resources={"paths": XxgkPaths()},
+    resources=resources(XxgkPaths()),
+    executor=dg.in_process_executor,  # ad-hoc materialisations from the UI hold the run lock too
 )

@@ -17,7 +17,7 @@ from pipelines import progress, report
 from .definitions import defs, xxgk_nightly
 from .resources import XxgkPaths
 
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # main() prints what failed
 
 
 def run(definitions: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -35,6 +35,20 @@ def summary(paths: XxgkPaths) -> str:
     return "\n".join(lines)
 
 
+def failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """What stopped the run, one line each: the root cause, not Dagster's wrapping of it."""
+    lines = []
+    for event in result.all_events:
+        error = (event.step_failure_data.error if event.is_step_failure else
+                 event.event_specific_data.error if event.event_type_value == "PIPELINE_FAILURE"
+                 and event.event_specific_data else None)
+        while error is not None and error.cause is not None:
+            error = error.cause
+        if error is not None:
+            lines.append(f"{event.step_key or 'run'} failed: {error.message.strip()}")
+    return lines
+
+
 def _shown(path: str | Path) -> str:
     """A path as the user can type it here: relative to the working directory when inside it."""
     path = Path(os.path.abspath(path))
@@ -48,9 +62,8 @@ def main(definitions: dg.Definitions = defs) -> int:
     with instance:
         result = run(definitions, instance)
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                print(f"{event.step_key} failed: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+        for line in failures(result):
+            print(line, file=sys.stderr)
         print(f"run {result.run_id} failed", file=sys.stderr)
         return 1
     print(summary(definitions.resources["paths"]))

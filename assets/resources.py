@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines import paths
+from pipelines import paths, runlock
 
 
 class XxgkPaths(dg.ConfigurableResource):
@@ -23,3 +25,20 @@ class XxgkPaths(dg.ConfigurableResource):
     def inbox(self) -> Path:
         """Drop folder the sensor watches."""
         return Path(self.raw_dir) / "inbox"
+
+
+class RunLock(dg.ConfigurableResource):
+    """Held for the whole run (the job runs in one process): a second run, or a process with the
+    working warehouse open, stops the run before any work with a message saying which."""
+
+    warehouse_db: str = str(paths.WAREHOUSE_DB)
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator["RunLock"]:
+        with runlock.hold(Path(self.warehouse_db)):
+            yield self
+
+
+def resources(paths: XxgkPaths) -> dict:
+    """The resources of a deployment at `paths`."""
+    return {"paths": paths, "run_lock": RunLock(warehouse_db=paths.warehouse_db)}

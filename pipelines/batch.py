@@ -6,6 +6,7 @@ one implementation whatever runs it.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import resource
 import signal
@@ -20,7 +21,7 @@ import duckdb
 import polars as pl
 
 from . import frames, load, validate
-from .errors import IngestError
+from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
 from .ingest import PARSER_VERSION, process
@@ -74,6 +75,11 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
         return Outcome(raw, error=IngestError(name, "extract", f"took longer than the {seconds:g} s limit"))
     except MemoryError:
         return Outcome(raw, error=IngestError(name, "extract", "needed more memory than the limit"))
+    except OSError as error:
+        return Outcome(raw, error=IngestError(name, "extract", f"the landed copy {raw.path.name} cannot be "
+                                                               f"read: {error.strerror or error}"))
+    except Exception as error:  # noqa: BLE001 - the document boundary: a bug of ours outside process()
+        return Outcome(raw, error=internal_error(name, "extract", error))
     finally:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -112,6 +118,9 @@ def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits
                 done(i, future.result())
             except BrokenProcessPool:
                 return queue[k:]
+            except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
+                done(i, Outcome(queue[k][1], error=internal_error(source_name(queue[k][1].source_uri),
+                                                                  "extract", error)))
     return []
 
 
@@ -133,8 +142,16 @@ def report_row(o: Outcome) -> pl.DataFrame:
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
         "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
-        "parser_version": PARSER_VERSION,
+        "parser_version": PARSER_VERSION, "extract_status": r.status,
+        **{f"status_{section}": status for section, status in r.sections.items()},
     }], schema=frames.REPORT)
+
+
+def unread_rows(extracted: list[Extracted]) -> pl.DataFrame:
+    """What each partial report could not read (frames.UNREAD)."""
+    return pl.DataFrame([(r.report_id, u.section, u.row, u.reason,
+                          json.dumps([list(c) for c in u.candidates], ensure_ascii=False) if u.candidates else None)
+                         for r in extracted for u in r.unread], schema=frames.UNREAD, orient="row")
 
 
 def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame:
@@ -144,18 +161,31 @@ def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame
 
 def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> pl.DataFrame:
     """Every hard rule on every report, judged by the GX suites in expectations/."""
+    used = pl.DataFrame([(r.report_id, rule, place) for r in extracted for rule, place in r.rules_used],
+                        schema=frames.USED, orient="row")
     checks = validate.build_checks(frame(extracted, "applications"), frame(extracted, "review_litigation"),
-                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted})
+                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted},
+                                   used)
     return validate.run_suites(checks, docs_dir=docs_dir)
 
 
 def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
-    """The files this parser version has not loaded yet: a nightly run costs what is new or changed."""
+    """The files this parser version has neither loaded nor failed on: a nightly run costs what is new
+    or changed, and a failed document is tried again only when its bytes or PARSER_VERSION change."""
     if not Path(db_path).exists():
         return files
     with duckdb.connect(str(db_path), read_only=True) as con:  # a look, not a write
         done = load.loaded(con, PARSER_VERSION)
+        if _has_parser_version(con):
+            done |= load.failed(con, PARSER_VERSION)
     return [f for f in files if f.sha256 not in done]
+
+
+def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
+    """A warehouse written before ingest_error.parser_version existed has no failures to skip yet."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ingest_error' "
+                            "AND column_name = 'parser_version' AND database_name = current_database()")
+                .fetchone()[0])
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
@@ -171,7 +201,8 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         for o in outcomes:
             if o.error is not None:
-                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now)
+                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now,
+                                  PARSER_VERSION)
         written = 0
         for start in range(0, len(good), chunk):
             part = good[start:start + chunk]
@@ -180,7 +211,7 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             written += load.load_reports(
                 con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
                 frame(extracted, "proactive"), frame(extracted, "review_litigation"),
-                checks.filter(pl.col("report_id").is_in(ids)), run_id)
+                checks.filter(pl.col("report_id").is_in(ids)), run_id, unread_rows(extracted))
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
             if progress:
                 progress(start + len(part), len(good), part[-1].raw.source_uri)

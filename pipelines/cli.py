@@ -9,28 +9,31 @@ from pathlib import Path
 
 from . import query
 from . import template as T
-from .errors import IngestError
+
+PARTIAL = 3  # `xxgk extract` exit status of a partial report (0 complete, 1 nothing readable, 2 unreadable file)
 
 
 def _extract(path: Path, charset: str | None) -> int:
     from . import validate
-    from .batch import check_reports
-    from .ingest import process
+    from .batch import check_reports, extract_files
+    from .fetch import RawFile
     from .report_json import to_json
 
     try:
-        data = path.read_bytes()
+        with open(path, "rb"):
+            size = path.stat().st_size
     except OSError as error:
         print(f"{path}: read: {error.strerror}", file=sys.stderr)
         return 2
-    try:
-        report = process(data, path.name, charset)
-    except IngestError as error:
-        print(str(error), file=sys.stderr)
+    # In a worker process under the batch's per-document limits, with the batch's error form.
+    [outcome] = extract_files([RawFile("", path, str(path), size, None, charset)])
+    if outcome.error is not None:
+        print(str(outcome.error), file=sys.stderr)
         return 1
+    report = outcome.report
     out = to_json(report, validate.rule_failures(check_reports([report]), report.report_id))
     print(json.dumps(out, ensure_ascii=False, indent=2))
-    return 0
+    return 0 if report.status == "complete" else PARTIAL
 
 
 def rule_catalogue() -> str:

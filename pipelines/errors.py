@@ -10,3 +10,10 @@ class IngestError(Exception):
 
     def __reduce__(self):  # pickled between Dagster steps and worker processes
         return type(self), (self.source, self.stage, self.reason)
+
+
+def internal_error(source: str, stage: str, error: BaseException) -> IngestError:
+    """An exception we did not expect at a stage: a bug of ours, recorded as such, never blamed on the file."""
+    text = str(error).splitlines()[0][:300] if str(error) else ""
+    return IngestError(source, stage, f"internal error ({type(error).__name__}{': ' + text if text else ''}); "
+                                      "the document is kept, please report it")

@@ -1,9 +1,13 @@
 """The landing zone: every source's bytes, stored once under their SHA-256 and logged in a manifest.
 
-Sources (sources.toml) are directories, files or http(s) URLs. A file lands as raw_dir/<sha256>.<ext>
-and is never rewritten; raw_dir/manifest.jsonl gets one line per (sha256, source_uri) first seen.
-A source is recorded as its URL, or for a local file as its path relative to the project root
-(`data/raw/sample/p001.pdf`), or its file:// URI when it lies outside the root: never a machine path.
+Sources (sources.toml) are directories, files, file:// URLs or http(s) URLs. A file lands as
+raw_dir/<sha256>.<ext> and is never rewritten; raw_dir/manifest.jsonl gets one line per
+(sha256, source_uri) first seen. Every document is bounded (FetchSettings): bytes are streamed to a
+temporary file under a byte cap and renamed to their SHA-256 name, an HTTP fetch has a total
+deadline, redirects stay on the source's host, a directory's symbolic links do not lead out of it,
+and every entry left out is recorded with the reason. A source is recorded as its URL, or for a local
+file as its path relative to the project root (`data/raw/sample/p001.pdf`), or as its file:// URL
+when it lies outside the root: never as a machine path.
 """
 
 from __future__ import annotations
@@ -12,25 +16,47 @@ import hashlib
 import json
 import mimetypes
 import os
+import random
 import re
+import stat
 import time
 import tomllib
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlparse
-from urllib.request import url2pathname
+from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
 from . import paths
-from .errors import IngestError
+from .errors import IngestError, internal_error
 
 STAGE = "fetch"
 MANIFEST = "manifest.jsonl"
-ATTEMPTS, BACKOFF = 3, 0.5  # seconds before the 2nd attempt, doubled before the 3rd
+HTTP_STATE = "http_state.json"  # ETag / Last-Modified of each URL, for conditional GETs
 _LANDED = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
-_RETRY = (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError)
+_PART = re.compile(r"\.fetch-(\d+)-\d+\.part")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_RETRY = (httpx.TransportError,)  # connection, timeout, protocol and network errors
+_CHUNK = 1 << 20
+_MAX_REDIRECTS = 10
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """What fetching one document may cost, and how politely it is done (the [fetch] table of sources.toml)."""
+
+    deadline_seconds: float = 120.0  # per document: every attempt, redirect and byte included
+    max_bytes: int = 100 * 2**20  # per document, HTTP or file
+    host_delay_seconds: float = 1.0  # between two requests to one host
+    attempts: int = 3  # on connection errors, timeouts, 429 and 5xx
+    backoff_seconds: float = 0.5  # before the 2nd attempt, doubled each time, ±50 % jitter
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0  # silence allowed between two chunks
+    user_agent: str = "xxgk-warehouse/0.1 (batch archive of government information-disclosure annual reports)"
+    # Per source URL, other hosts its redirects may lead to ("*": any); by default only its own.
+    redirect_hosts: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,104 +79,409 @@ def load_sources(path: Path) -> list[str]:
     """The source URIs of a sources.toml; relative paths are taken from the file's directory."""
     with open(path, "rb") as f:
         sources = tomllib.load(f).get("source", [])
-    return [s["uri"] if _is_url(s["uri"]) else str((path.parent / s["uri"]).resolve()) for s in sources]
+    return [s["uri"] if _SCHEME.match(s["uri"]) else str((path.parent / s["uri"]).resolve()) for s in sources]
 
 
-def fetch_all(uris: list[str], raw_dir: Path, *, root: Path = paths.ROOT,
-              client: httpx.Client | None = None, progress=None) -> FetchResult:
-    """Land every source; a source that fails is an IngestError (stage "fetch") and the batch goes on.
+def load_settings(path: Path) -> FetchSettings:
+    """The [fetch] table of a sources.toml (any key of FetchSettings) and each source's redirect_hosts."""
+    with open(path, "rb") as f:
+        config = tomllib.load(f)
+    hosts = {s["uri"]: tuple(s["redirect_hosts"]) for s in config.get("source", []) if s.get("redirect_hosts")}
+    known = set(FetchSettings.__dataclass_fields__) - {"redirect_hosts"}
+    if unknown := set(config.get("fetch", {})) - known:
+        raise ValueError(f"{path}: [fetch] has no setting {', '.join(sorted(unknown))}; "
+                         f"the settings are {', '.join(sorted(known))}")
+    return FetchSettings(**config.get("fetch", {}), redirect_hosts=hosts)
 
-    Relative paths are taken from `root`, the project root (the directory of sources.toml), and local
-    files are recorded relative to it (see source_uri). `progress(done, total, uri)` is called after
-    each file or URL.
+
+def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = FetchSettings(),
+              project_root: Path = paths.ROOT, client: httpx.Client | None = None,
+              progress=None) -> FetchResult:
+    """Land every source; whatever fails is an IngestError (stage "fetch") and the batch goes on.
+
+    Relative paths are taken from `project_root` (the directory of sources.toml), and local files are
+    recorded relative to it (source_uri). `progress(done, total, uri)` is called after each file or URL.
     """
     raw_dir.mkdir(parents=True, exist_ok=True)
-    result, items = FetchResult(), [item for uri in uris for item in _expand(uri, Path(root))]
+    _remove_stale_parts(raw_dir)
+    result, items = FetchResult(), []
+    for uri in uris:
+        found, skipped = _expand(uri if _SCHEME.match(uri) else str(project_root / uri))
+        items += found
+        result.errors += [IngestError(source_uri(e.source, project_root), e.stage, e.reason) for e in skipped]
     landed = {m[1]: p for p in raw_dir.iterdir() if (m := _LANDED.fullmatch(p.name))}
     manifest = raw_dir / MANIFEST
     seen = {(e["sha256"], e["source_uri"]) for e in _entries(manifest)}
     own_client = client is None
-    client = client or httpx.Client(timeout=30, follow_redirects=True)
+    client = client or httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False)
+    http = _Http(client, settings, raw_dir)
     try:
         with open(manifest, "a", encoding="utf-8") as log:
-            for done, (uri, local) in enumerate(items, 1):
+            for done, (uri, root) in enumerate(items, 1):
+                name = source_uri(uri, project_root)
                 try:
-                    data, content_type, charset = _http_get(client, uri) if local is None else _read(local, uri)
-                except IngestError as error:
-                    result.errors.append(error)
-                else:
-                    sha = hashlib.sha256(data).hexdigest()
-                    if sha not in landed:
-                        landed[sha] = _write(raw_dir, sha, _extension(uri, content_type), data)
-                    if (sha, uri) not in seen:
-                        seen.add((sha, uri))
+                    got = http.get(uri) if _is_http(uri) else _copy_local(uri, root, raw_dir, settings)
+                    if got.sha256 not in landed:
+                        landed[got.sha256] = raw_dir / f"{got.sha256}.{_extension(uri, got.content_type)}"
+                        os.replace(got.part, landed[got.sha256])
+                    if (got.sha256, name) not in seen:
+                        seen.add((got.sha256, name))
                         log.write(json.dumps({
-                            "sha256": sha, "source_uri": uri,
+                            "sha256": got.sha256, "source_uri": name,
                             "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                            "size": len(data), "content_type": content_type, "charset": charset,
+                            "size": got.size, "content_type": got.content_type, "charset": got.charset,
                         }, ensure_ascii=False) + "\n")
                         log.flush()
-                    result.files.append(RawFile(sha, landed[sha], uri, len(data), content_type, charset))
+                    result.files.append(RawFile(got.sha256, landed[got.sha256], name, got.size,
+                                                got.content_type, got.charset))
+                    http.landed(uri, got)
+                except IngestError as error:
+                    result.errors.append(IngestError(name, error.stage, error.reason))
+                except Exception as error:  # noqa: BLE001 - the document boundary: a bug of ours
+                    result.errors.append(internal_error(name, STAGE, error))
+                finally:
+                    _cleanup(raw_dir)
                 if progress:
-                    progress(done, len(items), uri)
+                    progress(done, len(items), name)
     finally:
+        http.save()
         if own_client:
             client.close()
     return result
 
 
-def _is_url(uri: str) -> bool:
+# --- sources --------------------------------------------------------------------------------------
+
+
+def _is_http(uri: str) -> bool:
     return urlparse(uri).scheme in ("http", "https")
 
 
-def source_uri(path: Path, root: Path) -> str:
-    """A local file as it is recorded: relative to the project root, or its file:// URI outside it."""
-    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+def source_uri(uri: str, project_root: Path) -> str:
+    """How a source is recorded: a URL as it is; a local file relative to the project root, or as its
+    file:// URL when it lies outside the root."""
+    if _SCHEME.match(uri) and urlparse(uri).scheme != "file":
+        return uri
+    path, root = Path(os.path.abspath(project_root / _local_path(uri))), Path(os.path.abspath(project_root))
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_uri()
 
 
-def _expand(uri: str, root: Path) -> list[tuple[str, Path | None]]:
-    """(recorded source, local path) of each item: a URL as itself (no path); a directory as its
-    regular files, sorted, without dotfiles."""
-    if _is_url(uri):
-        return [(uri, None)]
-    path = Path(url2pathname(urlparse(uri).path)) if uri.startswith("file:") else root / uri
-    files = [p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".")] \
-        if path.is_dir() else [path]
-    return [(source_uri(p, root), p) for p in files]
+def _local_path(uri: str) -> Path:
+    """A path source as itself; a file:// URL as the path it names."""
+    parsed = urlparse(uri)
+    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+
+
+def _expand(uri: str) -> tuple[list[tuple[str, Path | None]], list[IngestError]]:
+    """A source as (uri, directory it must stay in) items, and the entries left out with the reason.
+
+    A directory gives its regular files, sorted; dotfiles (.gitkeep, editors' temporaries) are left
+    out silently; subdirectories, symbolic links leading out of it, broken links, FIFOs, sockets and
+    devices are recorded. A symbolic link within the directory is read as the file it names.
+    """
+    scheme = _SCHEME.match(uri)
+    if scheme and scheme[1].lower() not in ("http", "https", "file"):
+        return [], [IngestError(uri, STAGE, f"the scheme '{scheme[1]}' is not supported: use http(s)://, "
+                                            "file:// or a path")]
+    if _is_http(uri):
+        return [(uri, None)], []
+    path = _local_path(uri)
+    if not path.is_dir():
+        return [(uri, None)], []
+    root = path.resolve()
+    try:
+        entries = sorted(path.iterdir())
+    except OSError as error:
+        return [], [IngestError(uri, STAGE, f"cannot list the directory: {error.strerror or error}")]
+    items, skipped = [], []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        reason = None
+        if entry.is_symlink():
+            target = Path(os.path.realpath(entry))
+            if not target.is_relative_to(root):
+                reason = f"a symbolic link to {target}, outside the source directory; not followed"
+            elif not target.exists():
+                reason = "a broken symbolic link"
+        if reason is None and entry.is_dir():
+            reason = ("a directory; a source directory is not read recursively (name it in sources.toml "
+                      "to read it)")
+        if reason is None and not entry.is_file():
+            reason = f"not a regular file ({_kind(entry)})"
+        if reason:
+            skipped.append(IngestError(str(entry), STAGE, reason))
+        else:
+            items.append((str(entry), root))
+    return items, skipped
+
+
+def _kind(path: Path) -> str:
+    try:
+        mode = path.lstat().st_mode
+    except OSError as error:
+        return error.strerror or str(error)
+    return ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
+            "a device" if stat.S_ISBLK(mode) or stat.S_ISCHR(mode) else "not readable as a file")
 
 
 def _entries(manifest: Path) -> list[dict]:
+    """The manifest's records; a last line cut short by a killed run is dropped from the file."""
     if not manifest.exists():
         return []
-    return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    data = manifest.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(manifest, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
+        data = data[:data.rfind(b"\n") + 1]
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
 
 
-def _read(path: Path, name: str) -> tuple[bytes, None, None]:
+# --- bytes to a part file -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Got:
+    """Bytes of one source in a part file (or already landed, for an unchanged URL)."""
+
+    part: Path | None
+    sha256: str
+    size: int
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class _Sink:
+    """A part file in raw_dir receiving bytes under the byte cap, hashing them on the way."""
+
+    _count = 0
+
+    def __init__(self, raw_dir: Path, source: str, max_bytes: int):
+        _Sink._count += 1
+        self.path = raw_dir / f".fetch-{os.getpid()}-{_Sink._count}.part"
+        self.source, self.max_bytes = source, max_bytes
+        self.hash, self.size = hashlib.sha256(), 0
+        self.file = open(self.path, "wb")
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise IngestError(self.source, STAGE, _too_big(self.max_bytes))
+        self.hash.update(chunk)
+        self.file.write(chunk)
+
+    def close(self, **fields) -> _Got:
+        self.file.close()
+        return _Got(self.path, self.hash.hexdigest(), self.size, **fields)
+
+
+def _too_big(max_bytes: int, size: int | None = None) -> str:
+    said = f"{size:,} bytes, " if size is not None else ""
+    return f"{said}over the {max_bytes:,}-byte limit per document (max_bytes in sources.toml [fetch])"
+
+
+def _copy_local(uri: str, root: Path | None, raw_dir: Path, settings: FetchSettings) -> _Got:
+    """Copy a local file; inside a directory source it must still be inside it when opened."""
+    path = _local_path(uri)
+    real = Path(os.path.realpath(path))
+    if root is not None and not real.is_relative_to(root):
+        raise IngestError(uri, STAGE, f"leads to {real}, outside the source directory; not read")
     try:
-        return path.read_bytes(), None, None
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO must not block us
     except OSError as error:
-        raise IngestError(name, STAGE, f"cannot read: {error.strerror or error}") from error
-
-
-def _http_get(client: httpx.Client, url: str) -> tuple[bytes, str | None, str | None]:
-    """GET with up to ATTEMPTS tries on connection errors and 5xx; a 4xx fails at once."""
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            time.sleep(BACKOFF * 2 ** (attempt - 1))
+        raise IngestError(uri, STAGE, f"cannot read: {error.strerror or error}") from error
+    with open(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise IngestError(uri, STAGE, "not a regular file")
+        if info.st_size > settings.max_bytes:
+            raise IngestError(uri, STAGE, _too_big(settings.max_bytes, info.st_size))
+        sink = _Sink(raw_dir, uri, settings.max_bytes)
         try:
-            response = client.get(url)
-        except _RETRY as error:
-            problem = f"{type(error).__name__}: {error}"
-            continue
-        except (httpx.HTTPError, httpx.InvalidURL) as error:
-            raise IngestError(url, STAGE, f"{type(error).__name__}: {error}") from error
-        problem = f"HTTP {response.status_code} {response.reason_phrase}"
-        if response.status_code < 400:
-            return (response.content, *_content_type(response.headers.get("content-type")))
-        if response.status_code < 500:
-            raise IngestError(url, STAGE, problem)
-    raise IngestError(url, STAGE, f"{problem} (after {ATTEMPTS} attempts)")
+            while chunk := f.read(_CHUNK):
+                sink.write(chunk)
+        except OSError as error:
+            raise IngestError(uri, STAGE, f"cannot read: {error.strerror or error}") from error
+        finally:
+            got = sink.close()
+    return got
+
+
+def _cleanup(raw_dir: Path) -> None:
+    """Remove this process's part files left by a document that failed."""
+    for part in raw_dir.glob(f".fetch-{os.getpid()}-*.part"):
+        part.unlink(missing_ok=True)
+
+
+def _remove_stale_parts(raw_dir: Path) -> None:
+    """Part files of processes that no longer run (a run killed mid-download)."""
+    for part in raw_dir.glob(".fetch-*.part"):
+        if (m := _PART.fullmatch(part.name)) and not _alive(int(m[1])):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        pass
+    return True
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+class _Http:
+    """GET under a deadline and a byte cap, with redirects checked, retries, a per-host delay and
+    conditional requests for URLs fetched before."""
+
+    def __init__(self, client: httpx.Client, settings: FetchSettings, raw_dir: Path):
+        self.client, self.settings, self.raw_dir = client, settings, raw_dir
+        self.state_path = raw_dir / HTTP_STATE
+        try:
+            self.state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.state = {}
+        self.last_request: dict[str, float] = {}
+
+    def get(self, url: str) -> _Got:
+        s = self.settings
+        deadline = time.monotonic() + s.deadline_seconds
+        known = self.state.get(url)
+        if known and not any(self.raw_dir.glob(f"{known['sha256']}.*")):
+            known = None  # the landed copy is gone: fetch it whole
+        problem, tried = "", 0
+        for attempt in range(s.attempts):
+            if attempt:
+                pause = s.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+                if time.monotonic() + pause >= deadline:
+                    break
+                time.sleep(pause)
+            tried += 1
+            try:
+                return self._follow(url, deadline, known)
+            except _Retry as retry:
+                problem = retry.reason
+                if retry.after is not None and time.monotonic() + retry.after < deadline:
+                    time.sleep(retry.after)
+        raise IngestError(url, STAGE, f"{problem} (after {tried} attempt{'s' * (tried > 1)})")
+
+    def _follow(self, url: str, deadline: float, known: dict | None) -> _Got:
+        """One attempt: the request and its redirects, each hop checked."""
+        origin = urlparse(url).hostname
+        allowed = self.settings.redirect_hosts.get(url, ())
+        target = url
+        for _ in range(_MAX_REDIRECTS + 1):
+            headers = {"Accept-Encoding": "identity"}  # compressed bodies are inflated under the cap below
+            if known and target == url:
+                headers |= {k: v for k, v in (("If-None-Match", known.get("etag")),
+                                             ("If-Modified-Since", known.get("last_modified"))) if v}
+            try:
+                with self._send(url, target, headers, deadline) as response:
+                    if response.status_code == 304 and known:
+                        return _Got(None, known["sha256"], known["size"], known.get("content_type"),
+                                    known.get("charset"), known.get("etag"), known.get("last_modified"))
+                    if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
+                        target = urljoin(target, response.headers["location"])
+                        hop = urlparse(target)
+                        if hop.scheme not in ("http", "https"):
+                            raise IngestError(url, STAGE, f"redirected to {target}: only http(s) is followed")
+                        if hop.hostname != origin and "*" not in allowed and hop.hostname not in allowed:
+                            raise IngestError(url, STAGE, f"redirected to another host ({hop.hostname}); not "
+                                                          "followed (allow it with redirect_hosts in sources.toml)")
+                        continue
+                    return self._body(url, response, deadline)
+            except httpx.TransportError as error:
+                raise _Retry(f"{type(error).__name__}: {error}" if str(error) else type(error).__name__) from error
+            except httpx.InvalidURL as error:
+                raise IngestError(url, STAGE, f"not a valid URL ({error})") from error
+        raise IngestError(url, STAGE, f"more than {_MAX_REDIRECTS} redirects")
+
+    def _send(self, url: str, target: str, headers: dict, deadline: float):
+        """The response to one request, as a context manager; waits for the host's turn first."""
+        host = urlparse(target).hostname or ""
+        wait = self.last_request.get(host, -1e9) + self.settings.host_delay_seconds - time.monotonic()
+        if wait > 0:
+            time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+        self.last_request[host] = time.monotonic()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise IngestError(url, STAGE, f"did not finish within the {self.settings.deadline_seconds:g} s deadline")
+        timeout = httpx.Timeout(min(self.settings.read_timeout, left),
+                                connect=min(self.settings.connect_timeout, left))
+        return self.client.stream("GET", target, headers=headers, timeout=timeout)
+
+    def _body(self, url: str, response: httpx.Response, deadline: float) -> _Got:
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise _Retry(f"HTTP {status} {response.reason_phrase}", _retry_after(response))
+        if status >= 400:
+            raise IngestError(url, STAGE, f"HTTP {status} {response.reason_phrase}")
+        if status != 200:
+            raise IngestError(url, STAGE, f"HTTP {status} {response.reason_phrase}: no document in the answer")
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.settings.max_bytes:
+            raise IngestError(url, STAGE, _too_big(self.settings.max_bytes, int(length)))
+        content_type, charset = _content_type(response.headers.get("content-type"))
+        sink = _Sink(self.raw_dir, url, self.settings.max_bytes)
+        try:
+            for chunk in _inflated(url, response):
+                sink.write(chunk)
+                if time.monotonic() > deadline:
+                    raise IngestError(url, STAGE, f"did not finish within the {self.settings.deadline_seconds:g} s "
+                                                  f"deadline ({sink.size:,} bytes received)")
+        finally:
+            got = sink.close(content_type=content_type, charset=charset, etag=response.headers.get("etag"),
+                             last_modified=response.headers.get("last-modified"))
+        return got
+
+    def landed(self, url: str, got: _Got) -> None:
+        """Remember what a URL answered, for a conditional request next time."""
+        if _is_http(url) and (got.etag or got.last_modified):
+            self.state[url] = {"sha256": got.sha256, "size": got.size, "content_type": got.content_type,
+                               "charset": got.charset, "etag": got.etag, "last_modified": got.last_modified}
+
+    def save(self) -> None:
+        if not self.state:
+            return
+        tmp = self.state_path.with_name(f".{HTTP_STATE}.{os.getpid()}")
+        tmp.write_text(json.dumps(self.state, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.state_path)
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, after: float | None = None):
+        super().__init__(reason)
+        self.reason, self.after = reason, after
+
+
+def _inflated(url: str, response: httpx.Response):
+    """The body in chunks of at most _CHUNK bytes, gzip/deflate inflated a bounded piece at a time
+    (httpx would inflate a whole network chunk at once: a compression bomb)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        yield from response.iter_raw()  # as the network gives it (no chunk size: httpx would buffer)
+        return
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        raise IngestError(url, STAGE, f"the body is sent with Content-Encoding '{encoding}', not supported")
+    inflater = zlib.decompressobj(wbits=47)  # a zlib or gzip header
+    try:
+        for chunk in response.iter_raw():
+            data = inflater.decompress(chunk, _CHUNK)
+            while data:
+                yield data
+                data = inflater.decompress(inflater.unconsumed_tail, _CHUNK) if inflater.unconsumed_tail else b""
+    except zlib.error as error:
+        raise IngestError(url, STAGE, f"the {encoding} body cannot be inflated ({error})") from error
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "")
+    return float(value) if value.isdigit() else None
 
 
 def _content_type(header: str | None) -> tuple[str | None, str | None]:
@@ -162,15 +493,7 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
 
 def _extension(uri: str, content_type: str | None) -> str:
     """From the name (or URL path), else from the Content-Type, else "bin"."""
-    suffix = Path(urlparse(uri).path if _is_url(uri) else uri).suffix.lower()
+    suffix = Path(urlparse(uri).path if _is_http(uri) else str(_local_path(uri))).suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix):
         suffix = (content_type and mimetypes.guess_extension(content_type)) or ".bin"
     return suffix[1:]
-
-
-def _write(raw_dir: Path, sha: str, ext: str, data: bytes) -> Path:
-    """Write via a temporary dotfile and rename, so a landed file is always complete."""
-    path, tmp = raw_dir / f"{sha}.{ext}", raw_dir / f".{sha}.{os.getpid()}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-    return path

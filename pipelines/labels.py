@@ -29,6 +29,19 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.translate(_INVISIBLE)))
 
 
+def enumerator(text: str) -> str | None:
+    """A label's leading enumerator in one spelling ("(六)", "六、", "3."), however it was printed."""
+    m = ENUMERATOR.match(clean(text))
+    if not m:
+        return None
+    core = re.sub(r"[、.()]", "", m.group())
+    if m.group().startswith("("):
+        return f"({core})"
+    if "①" <= core <= "⑳":
+        core = str(ord(core) - ord("①") + 1)
+    return f"{core}." if core.isdigit() else f"{core}、"
+
+
 def key(text: str) -> str:
     s = ENUMERATOR.sub("", clean(text))
     while _PARENTHETICAL.search(s):

@@ -23,15 +23,15 @@ from . import template as T
 from .labels import clean
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 FACT_COLUMNS = {
     "fact_application": list(frames.APPLICATION),
     "fact_proactive": list(frames.PROACTIVE),
     "fact_review_litigation": list(frames.REVIEW_LITIGATION),
 }
-DQ_COLUMNS = ["report_id", "rule_id", "column_code", "lhs", "rhs", "passed", "severity"]
-REPORT_TABLES = ("dim_report", *FACT_COLUMNS, "dq_result")
+DQ_COLUMNS = ["report_id", "rule_id", "column_code", "lhs", "rhs", "passed", "severity", "role"]
+REPORT_TABLES = ("dim_report", *FACT_COLUMNS, "dq_result", "unread_row")
 
 
 # --- Connection, schema and dimensions ------------------------------------------------------------
@@ -143,16 +143,18 @@ def agency_row(name: str) -> dict:
 
 def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applications: pl.DataFrame,
                  proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
-                 run_id: str) -> int:
-    """Replace the rows of these reports (dim_report, facts, dq_result) in one transaction.
+                 run_id: str, unread: pl.DataFrame | None = None) -> int:
+    """Replace the rows of these reports (dim_report, facts, dq_result, unread_row) in one transaction.
 
-    `reports` has frames.REPORT rows, `checks` is frames.CHECK plus a Boolean `passed`. A report whose
-    content is what is already loaded is left as it is. Returns how many reports were written.
+    `reports` has frames.REPORT rows, `checks` is frames.CHECK plus a Boolean `passed`, `unread`
+    frames.UNREAD rows. A report whose content is what is already loaded is left as it is. Returns
+    how many reports were written.
     """
     reports = reports.select(list(frames.REPORT))
     parts = {**{t: df.select(FACT_COLUMNS[t]) for t, df in
                 zip(FACT_COLUMNS, (applications, proactive, review_litigation))},
-             "dq_result": checks.select(DQ_COLUMNS)}
+             "dq_result": checks.select(DQ_COLUMNS),
+             "unread_row": (unread if unread is not None else frames.empty(frames.UNREAD)).select(list(frames.UNREAD))}
     for table, df in parts.items():
         if not df["report_id"].is_in(reports["report_id"].implode()).all():
             raise ValueError(f"{table} has rows of a report not in `reports`")
@@ -248,13 +250,14 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def record_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None, stage: str,
-                 error: str, now: datetime) -> None:
-    """Upsert a failure of one document at one stage: first_seen stays, error and last_seen move."""
+                 error: str, now: datetime, parser_version: str | None = None) -> None:
+    """Upsert a failure of one document at one stage: first_seen stays, error, last_seen and the
+    parser version it failed with move."""
     seen = _utc(now)
-    con.execute("INSERT INTO ingest_error VALUES (?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (source_uri, sha256, stage) "
-                "DO UPDATE SET error = excluded.error, last_seen = excluded.last_seen",
-                [source_uri, sha256 or "", stage, error, seen, seen])
+    con.execute("INSERT INTO ingest_error (source_uri, sha256, stage, error, first_seen, last_seen, parser_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_uri, sha256, stage) DO UPDATE SET "
+                "error = excluded.error, last_seen = excluded.last_seen, parser_version = excluded.parser_version",
+                [source_uri, sha256 or "", stage, error, seen, seen, parser_version])
 
 
 def clear_errors(con: duckdb.DuckDBPyConnection, documents: list[tuple[str, str | None]]) -> None:
@@ -323,6 +326,12 @@ def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in _tables(con)}
+
+
+def failed(con: duckdb.DuckDBPyConnection, parser_version: str) -> set[str]:
+    """SHA-256 of the documents that failed with this parser version (same bytes would fail again)."""
+    return {sha for (sha,) in con.execute(
+        "SELECT sha256 FROM ingest_error WHERE parser_version = ? AND sha256 <> ''", [parser_version]).fetchall()}
 
 
 def loaded(con: duckdb.DuckDBPyConnection, parser_version: str) -> set[str]:

@@ -22,17 +22,46 @@ _YEAR_LEAD = re.compile(r"^(\d{4})\s*年\s*度?[,，]")
 _TITLE_WORDS = re.compile(r"\d{4}\s*年\s*度?|政府信息公开|工作|年度|报告|[的（）()]")
 _MENTION = re.compile(r"(?:^|[,，。;；:：、\s“\"])((?:[\u4e00-\u9fff·]{1,20}?)(?:人民政府|局|委员会|办公室|办公厅))")
 _LEVEL_PREFIX = ("省", "市", "县", "区")
+_FIELD_NAME = re.compile(r"^[^:：\d]{1,6}[:：]")  # a crawler's metadata field: "标题: …"
 _AGGREGATE = re.compile(r"(汇总|综合)[^。]{0,40}(各部门|各乡|各街道|区直|市直|县直|各单位)|全[区市县省][^。]{0,12}(收到|受理)")
 
 
 def heading(text: str) -> str | None:
-    """The section code a line is the heading of, judged by its numeral and its words."""
+    """The section code a line is the heading of, judged by its numeral and its words; a heading
+    renumbered by a converter (二、 printed as 一、) counts when its words name one section only."""
     s = clean(text)
     m = _HEADING.match(s)
     if not m or len(s) > 40:
         return None
     section = T.SECTIONS[_NUMERAL.index(m.group(1) or m.group(2))].code
-    return section if any(w in s for w in T.SECTION_KEYWORDS[section]) else None
+    if any(w in s for w in T.SECTION_KEYWORDS[section]):
+        return section
+    named = [code for code, words in T.SECTION_KEYWORDS.items() if any(w in s for w in words)]
+    return named[0] if len(named) == 1 else None
+
+
+# A heading inside a longer line (a page flattened to one line): numeral, then words ending the
+# heading, without digits or sentence punctuation.
+_INLINE_HEADING = re.compile(rf"[{_NUMERAL}][、.][^\d，。；：,;:]{{1,30}}?(?:情况|事项|概述)")
+
+
+def _unflatten(blocks: list[Line | Table]) -> list[Line | Table]:
+    """Lines too long to be a heading are cut before and after every heading they hold inline."""
+    out: list[Line | Table] = []
+    for block in blocks:
+        if isinstance(block, Table) or len(block.text) <= 40:
+            out.append(block)
+            continue
+        start = 0
+        for m in _INLINE_HEADING.finditer(block.text):
+            if heading(m.group()) and m.start() >= start:
+                out += [Line(part, block.ref) for part in (block.text[start:m.start()].strip(), m.group())
+                        if part]
+                start = m.end()
+        rest = block.text[start:].strip()
+        if rest:
+            out.append(block if start == 0 else Line(rest, block.ref))
+    return out
 
 
 @dataclass
@@ -61,10 +90,11 @@ def section_starts(blocks: list[Line | Table]) -> dict[int, str]:
 
 
 def segment(doc: Document) -> Segments:
-    """Split blocks by section headings."""
+    """Split blocks by section headings (also headings inside a flattened line)."""
     seg, current = Segments(), None
-    starts = section_starts(doc.blocks)
-    for i, block in enumerate(doc.blocks):
+    blocks = _unflatten(doc.blocks)
+    starts = section_starts(blocks)
+    for i, block in enumerate(blocks):
         if i in starts:
             current = starts[i]
             seg.sections[current] = []
@@ -115,7 +145,7 @@ def agency(seg: Segments, full_text: str) -> str | None:
     front = [l for l in seg.front if isinstance(l, Line)]
     for i, line in enumerate(front):
         if "报告" in line.text and "政府信息公开" in line.text or re.search(r"\d{4}\s*年.*年度报告", line.text):
-            name = _TITLE_WORDS.sub("", clean(line.text))
+            name = _TITLE_WORDS.sub("", _FIELD_NAME.sub("", clean(line.text)))
             if _is_agency(name):
                 return name
             if i and _is_agency(front[i - 1].text):

@@ -52,13 +52,18 @@ def _rank(column: str) -> pl.Expr:
                                          return_dtype=pl.Int32)
 
 
+UNKNOWN_TEMPLATE = "unknown"  # a partial report whose section 三 version could not be told
+
+
 def _codes(side: tuple[str, ...] | str, template: str) -> tuple[str, ...]:
     return T.outcome_leaves(template) if side == "leaves" else side
 
 
 def _sides(rule: T.Rule) -> pl.DataFrame:
-    """Which codes each side of `rule` sums, per template version: (template, code, side)."""
-    rows = [(t, code, side) for t in sorted(T.BOTH)
+    """Which codes each side of `rule` sums, per template version: (template, code, side). A rule
+    over the template's leaf rows has no sides for a report of unknown version."""
+    versions = [*sorted(T.BOTH), *([] if "leaves" in (rule.lhs, rule.rhs) else [UNKNOWN_TEMPLATE])]
+    rows = [(t, code, side) for t in versions
             for side, spec in (("lhs", rule.lhs), ("rhs", rule.rhs)) for code in _codes(spec, t)]
     return pl.DataFrame(rows, schema={"template": pl.String, "code": pl.String, "side": pl.String},
                         orient="row")
@@ -101,10 +106,12 @@ def _non_negative(data: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 
 def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, proactive: pl.DataFrame,
-                 templates: dict[str, str]) -> pl.DataFrame:
+                 templates: dict[str, str | None], used: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per rule × place × report (frames.CHECK), sorted by report, RULES order, template order.
 
-    `templates` maps report_id to its section 三 template version, which decides the "leaves" rows.
+    `templates` maps report_id to its section 三 template version (None: unknown), which decides
+    the "leaves" rows. `used` (frames.USED rows) names the places whose identity was used to read
+    the report (to cut a digit run or place a row): their checks get role "used", not "tested".
     """
     data = {name: frame.with_columns(pl.col("value").cast(frames.AMOUNT)) for name, frame in
             (("applications", applications), ("review_litigation", review_litigation),
@@ -112,7 +119,8 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
     missing = (set(applications["report_id"]) | set(review_litigation["report_id"])) - set(templates)
     if missing:
         raise ValueError(f"no template version for reports {sorted(missing)}")
-    versions = pl.DataFrame({"report_id": list(templates), "template": list(templates.values())},
+    versions = pl.DataFrame({"report_id": list(templates),
+                             "template": [t or UNKNOWN_TEMPLATE for t in templates.values()]},
                             schema={"report_id": pl.String, "template": pl.String})
     parts = [
         (_non_negative(data) if rule.comparison == "non_negative"
@@ -120,9 +128,12 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
         .with_columns(rule_id=pl.lit(rule.id), severity=pl.lit(rule.severity), _rule=pl.lit(i))
         for i, rule in enumerate(T.RULES)
     ]
+    used = (used if used is not None else frames.empty(frames.USED)).with_columns(role=pl.lit("used"))
     return (pl.concat(parts, how="vertical_relaxed")
             .sort("report_id", "_rule", "_k1", "_k2", "column_code")
             .with_row_index("check_id")
+            .join(used, on=["report_id", "rule_id", "column_code"], how="left", maintain_order="left")
+            .with_columns(pl.col("role").fill_null("tested"))
             .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items()))
 
 

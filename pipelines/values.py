@@ -10,7 +10,7 @@ from .labels import clean
 
 # Printed for "nothing to report"; they mean 0 in sections 三/四 and "absent" in section 二.
 PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "／", "\\", "不适用", "N/A", "n/a", "无", "空"})
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|万|元|件|项|个|条|次)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|万|元|件|项|个|条|次)?(?:\(([^()]*\D[^()]*)\))?$")
 _UNIT_SCALE = {"万元": 10000, "万": 10000, "元": 1}
 # A page number as printed: "- 3 -", "— 5 —", "第3页", "3/5", "page 3 of 5", or a bare 3.
 PAGE_NUMBER = re.compile(
@@ -23,6 +23,7 @@ class CellValue:
     kind: str  # "number" | "blank" | "placeholder" | "text"
     number: Decimal | None = None
     unit_scale: int | None = None  # 10000 for 万/万元, 1 for 元, None when the cell names no money unit
+    note: str | None = None  # a note printed in the cell after its number: 22（其中修订16件）
 
     @property
     def is_value(self) -> bool:
@@ -38,9 +39,9 @@ def parse(text: str) -> CellValue:
     m = _NUMBER.match(s)
     if not m:
         return CellValue("text")
-    sign, digits, unit = m.groups()
+    sign, digits, unit, note = m.groups()
     number = Decimal(digits) * (-1 if sign == "-" else 1)
-    return CellValue("number", number, _UNIT_SCALE.get(unit or ""))
+    return CellValue("number", number, _UNIT_SCALE.get(unit or ""), note)
 
 
 def is_page_mark(text: str) -> bool:

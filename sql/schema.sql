@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS dim_report (
     published_date   DATE,
     parser_version   VARCHAR,
     dq_status        VARCHAR NOT NULL,     -- 'failed' if an error-severity check failed, else 'passed'
+    extract_status   VARCHAR NOT NULL,     -- 'complete' | 'partial' (see unread_row for what was not read)
+    status_proactive          VARCHAR NOT NULL,  -- per section: read | partial | not_read | absent
+    status_applications       VARCHAR NOT NULL,
+    status_review_litigation  VARCHAR NOT NULL,
     content_hash     VARCHAR NOT NULL,     -- hash of everything loaded for the report; equal hash = no-op reload
     loaded_at        TIMESTAMP NOT NULL    -- UTC; changes only when content_hash changes
 );
@@ -99,6 +103,8 @@ CREATE TABLE IF NOT EXISTS fact_application (
     value          BIGINT,
     raw_text       VARCHAR,
     ref            VARCHAR,
+    method         VARCHAR NOT NULL,       -- read | annotated | split | position (see README)
+    note           VARCHAR,                -- the note printed in the cell after its number (annotated)
     PRIMARY KEY (report_id, outcome_code, applicant_code)
 );
 
@@ -109,6 +115,8 @@ CREATE TABLE IF NOT EXISTS fact_proactive (
     value       DECIMAL(18, 2),
     raw_text    VARCHAR,
     ref         VARCHAR,
+    method      VARCHAR NOT NULL,
+    note        VARCHAR,
     PRIMARY KEY (report_id, item_code, metric_code)
 );
 
@@ -119,6 +127,8 @@ CREATE TABLE IF NOT EXISTS fact_review_litigation (
     value           BIGINT,
     raw_text        VARCHAR,
     ref             VARCHAR,
+    method          VARCHAR NOT NULL,
+    note            VARCHAR,
     PRIMARY KEY (report_id, proceeding_code, result_code)
 );
 
@@ -132,8 +142,20 @@ CREATE TABLE IF NOT EXISTS dq_result (
     rhs         DECIMAL(18, 2),
     passed      BOOLEAN,                   -- NULL when a side could not be computed
     severity    VARCHAR NOT NULL,
+    role        VARCHAR NOT NULL,          -- 'tested', or 'used': the identity was used to read the report
+                                           -- (to cut a digit run or place a row), so it holds by construction
     run_id      VARCHAR NOT NULL,          -- the run that last changed the report's rows
     PRIMARY KEY (report_id, rule_id, column_code)
+);
+
+-- What a partial report could not read: a section 三 row or section 二 item (row_code), or a whole
+-- section (row_code NULL), with the reason and, where the arithmetic left several readings, those.
+CREATE TABLE IF NOT EXISTS unread_row (
+    report_id  VARCHAR NOT NULL,
+    section    VARCHAR NOT NULL,           -- proactive | applications | review_litigation
+    row_code   VARCHAR,
+    reason     VARCHAR NOT NULL,
+    candidates VARCHAR                     -- JSON list of the possible readings (cell texts), or NULL
 );
 
 CREATE TABLE IF NOT EXISTS ingest_error (
@@ -145,3 +167,7 @@ CREATE TABLE IF NOT EXISTS ingest_error (
     last_seen  TIMESTAMP NOT NULL,         -- UTC
     PRIMARY KEY (source_uri, sha256, stage)
 );
+
+-- The parser version a document failed with (NULL for fetch failures): a failed document is not
+-- extracted again until its bytes or the parser version change.
+ALTER TABLE ingest_error ADD COLUMN IF NOT EXISTS parser_version VARCHAR;

@@ -5,10 +5,12 @@
 -- Section 三 in long form, with the group rows the template does not print derived from their leaves:
 -- denied, unavailable, rejected = Σ of their children; other_total = other (T2019) or Σ other.* (T2021).
 -- A derived cell is NULL if any child is NULL. A subtotal row the report printed itself is kept as
--- printed (is_derived false) and not derived again.
+-- printed (is_derived false) and not derived again. `method` says how a printed cell was read
+-- (read | annotated | split | position); a derived cell carries the least certain method of its
+-- children, in that order.
 CREATE OR REPLACE VIEW v_applications AS
 WITH children AS (
-    SELECT f.report_id, f.applicant_code, f.value,
+    SELECT f.report_id, f.applicant_code, f.value, f.method,
            CASE WHEN o.outcome_code = 'other' THEN 'other_total' ELSE o.group_code END AS outcome_code
     FROM fact_application f
     JOIN dim_outcome o ON o.outcome_code = f.outcome_code
@@ -17,14 +19,15 @@ WITH children AS (
 ),
 derived AS (
     SELECT report_id, outcome_code, applicant_code,
-           CASE WHEN count(*) = count(value) THEN sum(value) END::BIGINT AS value
+           CASE WHEN count(*) = count(value) THEN sum(value) END::BIGINT AS value,
+           arg_max(method, list_position(['read', 'annotated', 'split', 'position'], method)) AS method
     FROM children
-    GROUP BY ALL
+    GROUP BY report_id, outcome_code, applicant_code
 )
-SELECT report_id, outcome_code, applicant_code, value, false AS is_derived
+SELECT report_id, outcome_code, applicant_code, value, false AS is_derived, method
 FROM fact_application
 UNION ALL
-SELECT d.report_id, d.outcome_code, d.applicant_code, d.value, true AS is_derived
+SELECT d.report_id, d.outcome_code, d.applicant_code, d.value, true AS is_derived, d.method
 FROM derived d
 ANTI JOIN fact_application f
     ON f.report_id = d.report_id AND f.outcome_code = d.outcome_code AND f.applicant_code = d.applicant_code;
@@ -105,7 +108,7 @@ SELECT r.report_id, r.agency_id, ag.name AS agency, ag.level AS agency_level, ag
            AS litigation_loss_rate,
        (rl.review_total + rl.direct_total + rl.after_total) / NULLIF(app.received_total, 0)
            AS dispute_intensity,
-       r.dq_status,
+       r.dq_status, r.extract_status,
        coalesce(dq.failed_rules, 0) AS failed_rules,
        coalesce(dq.failed_checks, 0) AS failed_checks,
        r.source_uri
@@ -118,7 +121,7 @@ LEFT JOIN dq ON dq.report_id = r.report_id;
 -- Every failed check: which report (agency, year, source) and which cells disagree, by how much.
 CREATE OR REPLACE VIEW v_dq_failures AS
 SELECT d.report_id, ag.name AS agency, r.report_year, r.source_uri, r.sha256,
-       d.rule_id, ru.description, d.severity, d.column_code,
+       d.rule_id, ru.description, d.severity, d.role, d.column_code,
        d.lhs, d.rhs, d.lhs - d.rhs AS difference, d.run_id
 FROM dq_result d
 JOIN dim_report r ON r.report_id = d.report_id

@@ -14,14 +14,14 @@ def gold_frames(path: Path) -> tuple[str, str, pl.DataFrame, pl.DataFrame, pl.Da
     gold = json.loads(Path(path).read_text(encoding="utf-8"))
     rid = Path(path).stem
     applications = pl.DataFrame(
-        [(rid, row, col, value, None, None)
+        [(rid, row, col, value, None, None, "read", None)
          for row, cells in gold["applications"].items() for col, value in cells.items()],
         schema=frames.APPLICATION, orient="row")
     review = pl.DataFrame(
-        [(rid, proceeding, result, value, None, None)
+        [(rid, proceeding, result, value, None, None, "read", None)
          for proceeding, cells in gold["review_litigation"].items() for result, value in cells.items()],
         schema=frames.REVIEW_LITIGATION, orient="row")
     proactive = pl.DataFrame(
-        [(rid, p["item"], p["metric"], Decimal(str(p["value"])), None, None) for p in gold["proactive"]],
+        [(rid, p["item"], p["metric"], Decimal(str(p["value"])), None, None, "read", None) for p in gold["proactive"]],
         schema=frames.PROACTIVE, orient="row")
     return rid, gold["template"], applications, review, proactive

@@ -11,7 +11,7 @@ import pytest
 
 from assets import materialize
 from assets.definitions import check_name, defs, inbox_sensor
-from assets.resources import XxgkPaths
+from assets.resources import XxgkPaths, resources
 from pipelines import load
 from pipelines.template import RULES
 
@@ -37,7 +37,7 @@ def deployment(root: Path) -> XxgkPaths:
 
 def with_paths(paths: XxgkPaths) -> dg.Definitions:
     return dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
-                          sensors=defs.sensors, resources={"paths": paths})
+                          sensors=defs.sensors, resources=resources(paths))
 
 
 def query(paths: XxgkPaths, sql: str) -> list[tuple]:

@@ -9,6 +9,9 @@ from pipelines.ingest import process
 from pipelines.report_json import to_json
 
 from conftest import SEEDS, gold_of
+from pipelines.template import APPLICANT_CODES as APPLICANTS
+
+ROW_RULE = "balance.total_column_equals_sum_of_applicant_columns"
 
 KEYS = ("source", "agency", "year", "template", "published", "applications", "review_litigation")
 
@@ -82,11 +85,18 @@ def test_undecodable_byte_soup():
     assert fails(soup).stage == "decode"
 
 
-def test_report_cut_off_in_section_three():
-    text = SEEDS[3].read_text(encoding="utf-8")
-    cut = text[: text.index("4.保护第三方合法权益")]
-    error = fails(cut.encode())
-    assert error.stage == "extract" and "section 三" in error.reason and "denied.third_party_rights" in error.reason
+def test_report_cut_off_in_section_three_keeps_what_was_read():
+    path = SEEDS[3]
+    text = path.read_text(encoding="utf-8")
+    got, gold = extracted_json(path, text[: text.index("4.保护第三方合法权益")].encode()), gold_of(path)
+    assert got["status"] == "partial"
+    assert got["sections"] == {"proactive": "read", "applications": "partial", "review_litigation": "absent"}
+    assert by_cell(got["proactive"]) == by_cell(gold["proactive"])
+    read = ["received", "carried_over", "disclosed", "partially_disclosed", "denied.state_secret",
+            "denied.prohibited_by_law", "denied.security_stability"]
+    assert got["applications"] == {row: gold["applications"][row] for row in read}
+    unread = {u["row"] for u in got["unread"]}
+    assert {"denied.third_party_rights", "total_handled", "carried_forward"} <= unread
 
 
 def test_text_without_tables():
@@ -95,10 +105,22 @@ def test_text_without_tables():
     assert error.stage == "extract" and "no table" in error.reason
 
 
-def test_unknown_row_label_is_an_error_not_a_shift():
-    text = SEEDS[3].read_text(encoding="utf-8").replace("3.补正后申请内容仍不明确", "3.某个不存在的办理结果")
-    error = fails(text.encode())
-    assert "某个不存在的办理结果" in error.reason
+def test_row_with_an_unknown_label_is_placed_only_where_one_row_is_missing_and_the_sums_agree():
+    path = SEEDS[3]
+    text = path.read_text(encoding="utf-8").replace("3.补正后申请内容仍不明确", "3.某个不存在的办理结果")
+    got, gold = extracted_json(path, text.encode()), gold_of(path)
+    assert got["status"] == "complete" and got["applications"] == gold["applications"]
+    assert {got["methods"][f"applications.unavailable.still_unclear.{c}"] for c in APPLICANTS} == {"position"}
+    assert {"rule": ROW_RULE, "column": "unavailable.still_unclear"} in got["rules_used"]
+
+
+def test_extra_row_with_an_unknown_label_is_not_read_and_never_shifts_values():
+    path = SEEDS[3]
+    extra = "其中：网上申请 |\n5 |\n0 |\n0 |\n0 |\n0 |\n0 |\n5 | |\n"
+    text = path.read_text(encoding="utf-8").replace("(二)部分公开", extra + "(二)部分公开", 1)
+    got, gold = extracted_json(path, text.encode()), gold_of(path)
+    assert got["status"] == "partial" and got["applications"] == gold["applications"]
+    assert any("网上申请" in u["reason"] for u in got["unread"])
 
 
 @pytest.mark.parametrize("magic,word", [(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "LibreOffice"),

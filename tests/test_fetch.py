@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from pipelines import batch
-from pipelines.fetch import MANIFEST, RawFile, fetch_all, load_sources
+from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_settings, load_sources
 
 from conftest import SEEDS
 
 SEED_GBK = SEEDS[1].read_text(encoding="utf-8").encode("gbk")
+FAST = FetchSettings(host_delay_seconds=0)  # the loopback server needs no politeness
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -68,9 +69,16 @@ def sha(data: bytes) -> str:
 def test_load_sources_resolves_paths_against_the_toml(tmp_path):
     (tmp_path / "conf").mkdir()
     toml = tmp_path / "conf" / "sources.toml"
-    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n',
-                    encoding="utf-8")
-    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf"]
+    toml.write_text('[[source]]\nuri = "../inbox"\n[[source]]\nuri = "https://example.org/r.pdf"\n'
+                    'redirect_hosts = ["cdn.example.org"]\n[[source]]\nuri = "file:///srv/reports"\n'
+                    '[fetch]\nmax_bytes = 1000\ndeadline_seconds = 5\n', encoding="utf-8")
+    assert load_sources(toml) == [str(tmp_path / "inbox"), "https://example.org/r.pdf", "file:///srv/reports"]
+    settings = load_settings(toml)
+    assert (settings.max_bytes, settings.deadline_seconds, settings.host_delay_seconds) == (1000, 5, 1.0)
+    assert settings.redirect_hosts == {"https://example.org/r.pdf": ("cdn.example.org",)}
+    toml.write_text('[fetch]\nmax_byte = 1\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="has no setting max_byte; the settings are"):
+        load_settings(toml)
 
 
 def test_repo_sources_toml_lists_the_sample():
@@ -86,11 +94,11 @@ def test_sources_are_recorded_relative_to_the_root_never_as_machine_paths(tmp_pa
     far = outside / "年报 b.txt"
     far.write_bytes(b"b")
     monkeypatch.chdir(outside)  # relative sources are taken from the root, not the working directory
-    result = fetch_all(["in", str(root / "in" / "a.txt"), str(far), "in/missing.txt"], tmp_path / "raw", root=root)
+    result = fetch_all(["in", str(root / "in" / "a.txt"), str(far), "in/missing.txt"], tmp_path / "raw", project_root=root)
     assert [f.source_uri for f in result.files] == ["in/a.txt", "in/a.txt", far.as_uri()]
     assert [e.source for e in result.errors] == ["in/missing.txt"]
     assert batch.source_name(far.as_uri()) == "年报 b.txt"
-    again = fetch_all([far.as_uri()], tmp_path / "raw", root=root)  # a file:// URI is a source too
+    again = fetch_all([far.as_uri()], tmp_path / "raw", project_root=root)  # a file:// URI is a source too
     assert [(f.source_uri, f.size) for f in again.files] == [(far.as_uri(), 1)]
 
 
@@ -103,8 +111,9 @@ def test_directory_source_lands_every_file(tmp_path):
     (src / "EMPTY.TXT").write_bytes(b"")
     (src / "sub").mkdir()
     calls = []
-    result = fetch_all([str(src)], tmp_path / "raw", root=tmp_path, progress=lambda *a: calls.append(a))
-    assert result.errors == []
+    result = fetch_all([str(src)], tmp_path / "raw", project_root=tmp_path, progress=lambda *a: calls.append(a))
+    [sub] = result.errors  # a subdirectory is left out, and said so
+    assert sub.source == "src/sub" and "directory" in sub.reason
     names = [f.source_uri for f in result.files]
     assert names == [f"src/{seed.name}" for seed in SEEDS] + ["src/EMPTY.TXT"]
     for f in result.files:
@@ -125,12 +134,12 @@ def test_content_addressing(tmp_path):
         path.parent.mkdir()
         path.write_bytes(SEED_GBK)
     raw = tmp_path / "raw"
-    first = fetch_all([str(a.parent), str(b)], raw, root=tmp_path)
+    first = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
     assert {f.path for f in first.files} == {raw / f"{sha(SEED_GBK)}.txt"}
     assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", MANIFEST]
     assert [e["source_uri"] for e in manifest(raw)] == ["a/report.txt", "b/copy.TXT"]
     mtime = first.files[0].path.stat().st_mtime_ns
-    again = fetch_all([str(a.parent), str(b)], raw, root=tmp_path)
+    again = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
     assert again.files == first.files and len(manifest(raw)) == 2
     assert first.files[0].path.stat().st_mtime_ns == mtime  # not rewritten
 
@@ -141,7 +150,7 @@ def test_http_sources(tmp_path, server):
     local.write_bytes(SEEDS[0].read_bytes())
     uris = [f"{server}/reports/seed.txt", f"{server}/missing.pdf", str(local), f"{server}/flaky",
             f"{server}/old", str(tmp_path / "nowhere")]
-    result = fetch_all(uris, raw, root=tmp_path)
+    result = fetch_all(uris, raw, settings=FAST, project_root=tmp_path)
 
     [missing, nowhere] = result.errors
     assert (missing.source, missing.stage) == (f"{server}/missing.pdf", "fetch")
@@ -166,13 +175,13 @@ def test_extension_from_content_type_or_bin(tmp_path, server):
     raw = tmp_path / "raw"
     odd = tmp_path / "README"
     odd.write_bytes(b"no suffix")
-    result = fetch_all([f"{server}/flaky", str(odd)], raw)
+    result = fetch_all([f"{server}/flaky", str(odd)], raw, settings=FAST)
     assert [f.path.name for f in result.files] == [f"{sha(SEED_GBK)}.html", f"{sha(b'no suffix')}.bin"]
 
 
 def test_server_that_keeps_failing(tmp_path, server):
     Handler.flaky_failures = 5
-    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw").errors
+    [error] = fetch_all([f"{server}/flaky"], tmp_path / "raw", settings=FAST).errors
     assert "HTTP 500" in error.reason and "3 attempts" in error.reason and Handler.hits["/flaky"] == 3
 
 

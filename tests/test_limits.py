@@ -7,12 +7,8 @@ from pipelines import batch, fetch
 from conftest import SEEDS
 
 
-def slow_pdf() -> bytes:
-    """A valid one-page PDF whose content stream draws a million tiny paths: slow to interpret."""
-    stream = zlib.compress(b"0 0 m 1 1 l S\n" * 1_000_000)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+def pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects (1 is the catalog), with a correct xref."""
     out, offsets = bytearray(b"%PDF-1.7\n"), []
     for i, body in enumerate(objects, 1):
         offsets.append(len(out))
@@ -22,6 +18,14 @@ def slow_pdf() -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def slow_pdf() -> bytes:
+    """A valid one-page PDF whose content stream draws a million tiny paths: slow to interpret."""
+    stream = zlib.compress(b"0 0 m 1 1 l S\n" * 1_000_000)
+    return pdf_of([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                   b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                   b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"])
 
 
 def test_slow_document_fails_alone_with_the_reason(tmp_path):

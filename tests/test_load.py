@@ -18,7 +18,7 @@ def section3(template: str = T.T2021, **rows: dict[str, int | None]) -> pl.DataF
     """Every section 三 cell of the template, 0 unless given as row=dict(column=value)."""
     return pl.DataFrame(
         [{"report_id": RID, "outcome_code": o, "applicant_code": a, "value": v,
-          "raw_text": "?" if v is None else str(v), "ref": f"table1:{o}:{a}"}
+          "raw_text": "?" if v is None else str(v), "ref": f"table1:{o}:{a}", "method": "read"}
          for o in T.outcome_rows(template) for a, v in {**ZERO_ROWS, **rows.get(o, {})}.items()],
         schema=frames.APPLICATION)
 
@@ -41,16 +41,17 @@ def report(agency: str = "淮安市洪泽区人民政府") -> pl.DataFrame:
         "report_id": RID, "source_uri": "file:///sample/003.txt", "sha256": "ab" * 32,
         "media_type": "text/plain", "encoding": "utf-8", "agency": agency, "report_year": 2021,
         "template_version": T.T2021, "scope": "本级", "published_date": date(2022, 1, 28),
-        "parser_version": "0.1.0",
+        "parser_version": "0.1.0", "extract_status": "complete", "status_proactive": "read",
+        "status_applications": "read", "status_review_litigation": "read",
     }], schema=frames.REPORT)
 
 
 def proactive(fee: Decimal | None = Decimal("2400.00")) -> pl.DataFrame:
     return pl.DataFrame([
         {"report_id": RID, "item_code": "rules", "metric_code": "in_force", "value": Decimal(5),
-         "raw_text": "5", "ref": "p2"},
+         "raw_text": "5", "ref": "p2", "method": "read"},
         {"report_id": RID, "item_code": "fees", "metric_code": "amount_yuan", "value": fee,
-         "raw_text": "0.24" if fee is not None else "■", "ref": "p2"},
+         "raw_text": "0.24" if fee is not None else "■", "ref": "p2", "method": "read"},
     ], schema=frames.PROACTIVE)
 
 
@@ -58,15 +59,16 @@ def review_litigation() -> pl.DataFrame:
     values = {"review": (2, 1, 0, 1, 4), "litigation_direct": (1, 1, 0, 0, 2),
               "litigation_after_review": (0, 0, 0, 0, 0)}
     return pl.DataFrame([{"report_id": RID, "proceeding_code": p, "result_code": r, "value": v,
-                          "raw_text": str(v), "ref": "p4"}
+                          "raw_text": str(v), "ref": "p4", "method": "read"}
                          for p, row in values.items() for r, v in zip(T.RESULT_CODES, row)],
                         schema=frames.REVIEW_LITIGATION)
 
 
 def checks(passed: bool = True, severity: str = "error") -> pl.DataFrame:
     rule = "balance.received_plus_carried_equals_handled_plus_forward"
-    rows = [(1, rule, "total", Decimal(8), Decimal(8) if passed else Decimal(9), severity, passed),
-            (2, "balance.review_total_equals_sum_of_results", "review", Decimal(4), Decimal(4), "error", True)]
+    rows = [(1, rule, "total", Decimal(8), Decimal(8) if passed else Decimal(9), severity, "tested", passed),
+            (2, "balance.review_total_equals_sum_of_results", "review", Decimal(4), Decimal(4), "error", "tested",
+             True)]
     return pl.DataFrame([dict(zip([*frames.CHECK, "passed"], (r[0], RID, *r[1:]))) for r in rows],
                         schema={**frames.CHECK, "passed": pl.Boolean})
 

@@ -62,14 +62,14 @@ from pathlib import Path
 import dagster as dg
 from assets import materialize
 from assets.definitions import defs
-from assets.resources import XxgkPaths
+from assets.resources import XxgkPaths, resources
 
 root = Path(sys.argv[1])
 paths = XxgkPaths(sources_toml=str(root / "sources.toml"), raw_dir=str(root / "raw"),
                   warehouse_db=str(root / "xxgk.duckdb"), snapshot_db=str(root / "snapshot.duckdb"),
                   dq_dir=str(root / "dq"))
 sys.exit(materialize.main(dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
-                                         resources={"paths": paths})))
+                                         resources=resources(paths))))
 """
 
 
@@ -80,7 +80,7 @@ def test_make_run_shows_each_stage_on_a_terminal(tmp_path):
     (tmp_path / "sources.toml").write_text('[[source]]\nuri = "in"\n', encoding="utf-8")
     home = tmp_path / "dagster_home"  # a persistent instance, as make run's: it captures step output
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    (home / "dagster.yaml").write_bytes((ROOT / "dagster.yaml").read_bytes())  # make run's instance
     master, slave = pty.openpty()
     process = subprocess.Popen([sys.executable, "-c", MAKE_RUN, str(tmp_path)], cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=slave, stderr=subprocess.PIPE, env={**os.environ, "DAGSTER_HOME": str(home)})

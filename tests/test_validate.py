@@ -101,9 +101,9 @@ def test_equality_is_exact_to_the_cent():
     big = Decimal("1000000000000000")  # 1e15: float64 cannot tell big from big + 0.01
     rule = "balance.total_column_equals_sum_of_applicant_columns"
     checks = pl.DataFrame([
-        (0, "r", rule, "received", big + Decimal("0.01"), big, "error"),
-        (1, "r", rule, "other", big, big, "error"),
-        (2, "r", RANGE, "fees.amount_yuan", Decimal("-0.01"), Decimal(0), "error"),
+        (0, "r", rule, "received", big + Decimal("0.01"), big, "error", "tested"),
+        (1, "r", rule, "other", big, big, "error", "tested"),
+        (2, "r", RANGE, "fees.amount_yuan", Decimal("-0.01"), Decimal(0), "error", "tested"),
     ], schema=frames.CHECK, orient="row")
     judged = validate.run_suites(checks)
     assert judged["passed"].to_list() == [False, True, False]

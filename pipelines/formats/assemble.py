@@ -11,12 +11,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from .. import template as T
 from ..document import Cell, Document, Line, Ref, Table
+from ..errors import IngestError
 from ..labels import CJK, Vocabulary, clean
 from ..segment import heading, section_starts
 from ..values import parse
 from .text import read_text
+
+# The adapters walk element trees recursively; no real page or Word file nests this deep, and the
+# walk stays far inside Python's recursion limit below it.
+MAX_NESTING = 256
+
+
+def check_nesting(root, source: str, what: str) -> None:
+    """Refuse a tree nested deeper than MAX_NESTING elements, measured without recursion."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_NESTING:
+                raise IngestError(source, "decode", f"{what}: elements nested more than {MAX_NESTING} deep; "
+                                                    "not a report page (no report nests its content so)")
+
+
+def out_of_memory(error: etree.Error) -> bool:
+    """libxml2 reports a failed allocation as a parse error; it is the memory limit, not the file's syntax."""
+    return any(e.type == etree.ErrorTypes.ERR_NO_MEMORY for e in getattr(error, "error_log", ())) \
+        or "Memory allocation failed" in str(error)
+
 
 def join_lines(lines: list[str]) -> str:
     """The lines of one cell as its text: no separator where both sides are CJK (labels wrap mid-word)."""

@@ -26,7 +26,7 @@ from lxml import etree
 from ..document import Document
 from ..errors import IngestError
 from . import DOCX
-from .assemble import RawCell, RawTable, TextItem, assemble
+from .assemble import RawCell, RawTable, TextItem, assemble, check_nesting, out_of_memory
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -327,6 +327,11 @@ def _part(z: zipfile.ZipFile, name: str, source: str, required: bool = False):
     try:
         return etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
+        if out_of_memory(error):
+            raise MemoryError(f"parsing {name}") from error
+        if "Excessive depth" in str(error):
+            raise IngestError(source, "decode", f"{DOCX}: {name} has elements nested more than "
+                                                "libxml2's depth limit; not a report") from error
         if required:
             raise IngestError(source, "decode", f"{DOCX}: {name} is not well-formed XML ({error})") from error
         return None
@@ -343,6 +348,7 @@ def read_docx(data: bytes, source: str) -> Document:
     body = root.find(f"{_W}body")
     if body is None:
         raise IngestError(source, "decode", f"{DOCX}: word/document.xml has no body")
+    check_nesting(root, source, DOCX)
     reader = _Reader(numbering)
     items = reader.blocks(body)
     doc = Document(source, DOCX, None, warnings=reader.warnings)

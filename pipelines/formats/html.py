@@ -39,7 +39,7 @@ from ..document import Document
 from ..errors import IngestError
 from ..labels import CJK, clean
 from ..segment import heading
-from .assemble import RawCell, RawTable, TextItem, assemble
+from .assemble import RawCell, RawTable, TextItem, assemble, check_nesting, out_of_memory
 
 MEDIA_TYPE = "text/html"
 
@@ -285,7 +285,10 @@ def read_html(data: bytes, source: str, charset: str | None = None) -> Document:
     try:
         root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
     except (etree.ParserError, ValueError) as error:
+        if isinstance(error, etree.Error) and out_of_memory(error):
+            raise MemoryError("parsing the page") from error
         raise IngestError(source, "decode", f"text/html: no HTML content to parse ({error})") from error
+    check_nesting(root, source, MEDIA_TYPE)
     page = _Page(root)
     flow = _Flow()
     body = root.find("body")

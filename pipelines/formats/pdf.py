@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 
 from pdfminer.converter import PDFPageAggregator
 from pdfminer.layout import LTChar, LTContainer, LTCurve, LTImage, LTRect
-from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFNoValidXRef, PDFPasswordIncorrect
 from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
@@ -645,6 +645,36 @@ def _open(data: bytes, fail) -> PDFDocument:
     raise AssertionError  # unreachable: fail raises
 
 
+class _Rescanned(PDFDocument):
+    """The document with its cross-reference table ignored: objects found by scanning the file, as
+    readers repair a damaged xref."""
+
+    def find_xref(self, parser):
+        raise PDFNoValidXRef("cross-reference table ignored")
+
+
+def _pages(data: bytes, document: PDFDocument, fail, warnings: list[str]) -> list[PDFPage]:
+    """The pages; when the xref leads to none, they are looked for again by scanning the file."""
+    try:
+        pages, problem = list(PDFPage.create_pages(document)), None
+    except Exception as e:  # noqa: BLE001 - a damaged page tree
+        pages, problem = [], f"{type(e).__name__}: {e}"
+    if pages:
+        return pages
+    try:
+        pages = list(PDFPage.create_pages(_Rescanned(PDFParser(io.BytesIO(data)))))
+    except Exception:  # noqa: BLE001 - the scan failing is reported as below
+        pages = []
+    if not pages:
+        if problem is None and "Pages" in document.catalog and document.catalog.get("Type") is not None:
+            fail("not a readable PDF: it has no pages")
+        fail("not a readable PDF: its cross-reference table or page tree is broken and no page can be "
+             "found by scanning the file" + (f" ({problem})" if problem else ""))
+    warnings.append("decode: the PDF's cross-reference table is broken; its objects were found by "
+                    "scanning the file")
+    return pages
+
+
 def _failer(source: str):
     def fail(reason: str):
         raise IngestError(source, STAGE, reason)
@@ -662,8 +692,9 @@ def read_pdf(data: bytes, source: str) -> Document:
     doc = Document(source, MEDIA_TYPE, None)
     stats = _PageStats()
     pages: list[list] = []
+    pdf_pages = _pages(data, document, fail, doc.warnings)
     try:
-        for number, page in enumerate(PDFPage.create_pages(document), start=1):
+        for number, page in enumerate(pdf_pages, start=1):
             interpreter.process_page(page)
             glyphs, hs, vs = _layout_objects(device.get_result(), stats)
             glyphs = _without_page_marks(glyphs)
@@ -673,8 +704,6 @@ def read_pdf(data: bytes, source: str) -> Document:
             pages.append(_merge_unruled(blocks))
     except Exception as e:  # a damaged content stream, object or font
         fail(f"not a readable PDF: page {len(pages) + 1}: {type(e).__name__}: {e}")
-    if not pages:
-        fail("not a readable PDF: it has no pages")
     drop = _furniture(pages)
     stream = [b for blocks in pages for b in blocks if id(b) not in drop]
     _check_text(stats, stream, len(pages), fail, doc.warnings)

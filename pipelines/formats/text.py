@@ -2,7 +2,8 @@
 
 Layouts handled by general rules: one row per line (tabs, or columns aligned with runs of spaces,
 or a label followed by its numbers), one cell per line (tab-indented, rows separated by blank
-lines), pipe-terminated cells with `|||` filler, labels wrapped onto a following undelimited
+lines), pipe-terminated cells with `|||` filler, markdown (pipe tables whose empty cells are blank
+cells, `|---|` rules, `#` headings, `**` emphasis), labels wrapped onto a following undelimited
 line, and tables interrupted by blank lines or page breaks.
 """
 
@@ -20,6 +21,8 @@ _WIDE_GAP = re.compile(r"(?<=\S)(?: {2,}|\u3000+)(?=\S)")
 _NUM = r"[-+]?\d[\d,.]*(?:万元|万|元)?"
 _LABEL_THEN_NUMBERS = re.compile(rf"^(.*?[^\d\s,.+-])\s+((?:{_NUM}\s+)*{_NUM})$")
 _NUMBERS = re.compile(rf"^(?:{_NUM}\s+)+{_NUM}$")
+_MD_RULE = re.compile(r"^:?-{3,}:?$")
+_MD_MARKUP = re.compile(r"^#{1,6}\s+|^>\s*|\*\*|__")
 
 
 def _cells(raw: str) -> list[str] | None:
@@ -29,9 +32,12 @@ def _cells(raw: str) -> list[str] | None:
         while parts and not parts[0]:  # leading tabs are indentation or covered cells
             parts.pop(0)
         return parts
+    line = raw.strip()
+    if len(line) > 2 and line[0] == "|" and line[-1] == "|":  # a markdown row: empty cells are blank
+        cells = [p.strip() for p in line[1:-1].split("|")]
+        return [] if all(not c or _MD_RULE.match(c) for c in cells) else cells
     if "|" in raw:
         return [p.strip() for p in raw.split("|") if p.strip()]  # runs of pipes are filler
-    line = raw.strip()
     if _WIDE_GAP.search(line):  # columns aligned with spaces
         return _WIDE_GAP.split(line)
     if _NUMBERS.match(line):
@@ -47,6 +53,7 @@ def read_text(text: str, source: str, encoding: str | None, media_type: str = "t
     table: Table | None = None
     for number, raw in enumerate(text.split("\n"), start=1):
         ref = Ref(line=number)
+        raw = _MD_MARKUP.sub("", raw)
         cells = _cells(raw)
         if cells is not None:
             if table is None:
