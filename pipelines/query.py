@@ -102,4 +102,5 @@ def _run(sql: str, db: Path, fmt: str, output: Path | None, max_rows: int) -> No
 
 
 def _copy(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> None:
-    con.execute(f"COPY xxgk_result TO '{str(path).replace(chr(39), chr(39) * 2)}' ({FORMATS[fmt]})")
+    quoted = str(path).replace("'", "''")
+    con.execute(f"COPY xxgk_result TO '{quoted}' ({FORMATS[fmt]})")

@@ -30,6 +30,8 @@ def test_query_from_argument_file_and_stdin_agree(sample_warehouse, tmp_path):
     assert [r.returncode for r in runs] == [0, 0, 0] and all(r.stderr == "" for r in runs)
     assert runs[0].stdout == runs[1].stdout == runs[2].stdout
     assert all(agency in runs[0].stdout for agency, _, _ in EXPECTED)
+    to_file = xxgk_sql(sample_warehouse, "--output", str(tmp_path / "it's a table.txt"), REPORTS)
+    assert to_file.stdout == "" and (tmp_path / "it's a table.txt").read_text(encoding="utf-8") == runs[0].stdout
 
 
 def test_table_shows_every_column_uncut(sample_warehouse):
@@ -54,8 +56,8 @@ def test_csv_and_json(sample_warehouse, tmp_path):
     out = xxgk_sql(sample_warehouse, "--format", "csv", REPORTS)
     assert [(r["agency"], int(r["report_year"]), r["template_version"])
             for r in csv.DictReader(io.StringIO(out.stdout))] == EXPECTED
-    to_file = xxgk_sql(sample_warehouse, "--format", "csv", "--output", str(tmp_path / "r.csv"), REPORTS)
-    assert to_file.stdout == "" and (tmp_path / "r.csv").read_text(encoding="utf-8") == out.stdout
+    to_file = xxgk_sql(sample_warehouse, "--format", "csv", "--output", str(tmp_path / "it's.csv"), REPORTS)
+    assert to_file.stdout == "" and (tmp_path / "it's.csv").read_text(encoding="utf-8") == out.stdout
 
     rows = json.loads(xxgk_sql(sample_warehouse, "--format", "json", REPORTS).stdout)
     assert [(r["agency"], r["report_year"], r["template_version"]) for r in rows] == EXPECTED
