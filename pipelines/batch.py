@@ -74,7 +74,7 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
     except _Overtime:
         return Outcome(raw, error=IngestError(name, "extract", f"took longer than the {seconds:g} s limit"))
     except MemoryError:
-        return Outcome(raw, error=IngestError(name, "extract", "needed more memory than the limit"))
+        return Outcome(raw, error=_over_memory(name))
     except OSError as error:
         return Outcome(raw, error=IngestError(name, "extract", f"the landed copy {raw.path.name} cannot be "
                                                                f"read: {error.strerror or error}"))
@@ -83,6 +83,10 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
     finally:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _over_memory(name: str) -> IngestError:
+    return IngestError(name, "extract", "needed more memory than the limit")
 
 
 def extract_files(files: list[RawFile], *, workers: int = 1, limits: Limits = Limits(),
@@ -118,6 +122,8 @@ def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits
                 done(i, future.result())
             except BrokenProcessPool:
                 return queue[k:]
+            except MemoryError:  # the worker ran out again while reporting it
+                done(i, Outcome(queue[k][1], error=_over_memory(source_name(queue[k][1].source_uri))))
             except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
                 done(i, Outcome(queue[k][1], error=internal_error(source_name(queue[k][1].source_uri),
                                                                   "extract", error)))

@@ -640,6 +640,8 @@ def _open(data: bytes, fail) -> PDFDocument:
         return PDFDocument(PDFParser(io.BytesIO(data)))  # the empty user password, as readers try
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         fail(f"encrypted PDF (it needs a password, or its cipher is not supported: {type(e).__name__})")
+    except MemoryError:  # the worker's memory limit, not a damaged file
+        raise
     except Exception as e:  # pdfminer raises many kinds on damaged files
         fail(f"not a readable PDF{truncated}: {type(e).__name__}: {e}")
     raise AssertionError  # unreachable: fail raises
@@ -657,12 +659,16 @@ def _pages(data: bytes, document: PDFDocument, fail, warnings: list[str]) -> lis
     """The pages; when the xref leads to none, they are looked for again by scanning the file."""
     try:
         pages, problem = list(PDFPage.create_pages(document)), None
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - a damaged page tree
         pages, problem = [], f"{type(e).__name__}: {e}"
     if pages:
         return pages
     try:
         pages = list(PDFPage.create_pages(_Rescanned(PDFParser(io.BytesIO(data)))))
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - the scan failing is reported as below
         pages = []
     if not pages:
@@ -702,6 +708,8 @@ def read_pdf(data: bytes, source: str) -> Document:
             blocks = [*frags, *_text_lines(number, prose)]
             blocks.sort(key=lambda b: (-round(b.top, 1), b.bbox[0]))  # top to bottom
             pages.append(_merge_unruled(blocks))
+    except MemoryError:
+        raise
     except Exception as e:  # a damaged content stream, object or font
         fail(f"not a readable PDF: page {len(pages) + 1}: {type(e).__name__}: {e}")
     drop = _furniture(pages)
