@@ -141,7 +141,7 @@ def template_rules(checks: pl.DataFrame, outcomes: list[batch.Outcome]):
 
 
 # One process for the whole run, so the run lock (a resource) is held from the first step to the last;
-# extraction has its own worker processes. max_runtime: with run monitoring on (dagster.yaml), a run
+# extraction has its own worker processes. max_runtime: with run monitoring on (config/dagster.yaml), a run
 # whose process was killed is failed after it, and stops holding the run queue's one slot.
 xxgk_nightly = dg.define_asset_job("xxgk_nightly", selection=dg.AssetSelection.groups(GROUP),
                                    executor_def=dg.in_process_executor,

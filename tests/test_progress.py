@@ -80,7 +80,7 @@ def test_make_run_shows_each_stage_on_a_terminal(tmp_path):
     (tmp_path / "sources.toml").write_text('[[source]]\nuri = "in"\n', encoding="utf-8")
     home = tmp_path / "dagster_home"  # a persistent instance, as make run's: it captures step output
     home.mkdir()
-    (home / "dagster.yaml").write_bytes((ROOT / "dagster.yaml").read_bytes())  # make run's instance
+    (home / "dagster.yaml").write_bytes((ROOT / "config" / "dagster.yaml").read_bytes())  # make run's instance
     master, slave = pty.openpty()
     process = subprocess.Popen([sys.executable, "-c", MAKE_RUN, str(tmp_path)], cwd=ROOT, stdin=subprocess.DEVNULL,
                                stdout=slave, stderr=subprocess.PIPE, env={**os.environ, "DAGSTER_HOME": str(home)})

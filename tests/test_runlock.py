@@ -80,7 +80,7 @@ def test_lock_file_sits_next_to_the_warehouse(tmp_path):
 
 
 def test_dagster_instance_runs_one_job_at_a_time(tmp_path):
-    (tmp_path / "dagster.yaml").write_bytes((ROOT / "dagster.yaml").read_bytes())
+    (tmp_path / "dagster.yaml").write_bytes((ROOT / "config" / "dagster.yaml").read_bytes())
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
         assert instance.run_monitoring_enabled
