@@ -27,8 +27,13 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[str]:
     broken = con.execute("""
         SELECT source_uri, agency, report_year, string_agg(DISTINCT rule_id, ', ' ORDER BY rule_id)
         FROM v_dq_failures GROUP BY ALL ORDER BY agency, report_year""").fetchall()
+    partial = con.execute("""
+        SELECT r.source_uri, string_agg(DISTINCT coalesce(u.row_code, u.section), ', ' ORDER BY 1)
+        FROM dim_report r JOIN unread_row u USING (report_id) GROUP BY ALL ORDER BY 1""").fetchall()
     lines = [f"reports loaded: {len(reports)}", f"documents failed: {len(errors)}"]
     lines += [f"  {source_name(uri)}  {stage}: {error}" for uri, stage, error, *_ in errors]
+    lines.append(f"reports read in part: {len(partial)}")
+    lines += [f"  {source_name(uri)}  not read: {what}" for uri, what in partial]
     lines.append(f"reports failing a rule: {len(broken)}")
     lines += [f"  {source_name(uri)}  {agency or '?'}  {year or '?'}: {rules}" for uri, agency, year, rules in broken]
     return lines

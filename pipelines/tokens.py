@@ -70,7 +70,7 @@ class Token:
 # --- Cutting flattened text ------------------------------------------------------------------------
 
 _OPEN, _CLOSE = "([【〔", ")]】〕"
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:万元|万|元)?")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:\s*(?:万元|万|元))?")
 _PROSE_UNIT = set("年月日时件项个条次起人篇名位户家余多%‰")  # 154件, 2025年: numbers of the prose
 _ENUMERATOR_AFTER = re.compile(r"\s*[.、](?!\s*\d)")  # 00002.其他 / 00002 .其他: the 2 numbers a label
 _NOTE = re.compile(r"^\(([^()]*)\)")
@@ -118,7 +118,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
     while i < len(s):
         m = _NUMBER.match(s, i) if depth == 0 else None
         if m:
-            number, end = m.group(), m.end()
+            number, end = re.sub(r"\s+", "", m.group()), m.end()
             if number.isdigit() and _ENUMERATOR_AFTER.match(s, end):
                 number, end = number[:-1], end - 1  # the last digit numbers the next label
             if s[end:end + 1] in _PROSE_UNIT:
