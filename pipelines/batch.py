@@ -47,6 +47,7 @@ class Limits:
 
     seconds: float = 120.0
     memory_mb: int = 2048  # address space of a worker process
+    answer_seconds: float = 60.0  # beyond `seconds`, for a worker to start and send its outcome back
 
 
 class _Overtime(BaseException):  # not an Exception: library code that catches those must not swallow it
@@ -102,25 +103,31 @@ def extract_files(files: list[RawFile], *, workers: int = 1, limits: Limits = Li
     queue = list(enumerate(files))
     while queue:
         queue = _until_broken(queue, workers, limits, done)
-        # A worker died (a hard crash, or memory the limit could not turn into MemoryError): the
-        # document that killed it is among the first `workers` left; retry those one by one.
+        # A worker died or stopped answering (a hard crash, or memory the limit could not turn into
+        # MemoryError): the document that did it is among the first `workers` left; retry those one by one.
         for i, raw in queue[:workers]:
             if _until_broken([(i, raw)], 1, limits, done):
                 done(i, Outcome(raw, error=IngestError(source_name(raw.source_uri), "extract",
-                                                       "the worker process died (out of memory or crashed)")))
+                                                       "the worker process died or stopped answering "
+                                                       "(out of memory or crashed)")))
         queue = queue[workers:]
     return [outcomes[i] for i in range(len(files))]
 
 
 def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits, done) -> list:
-    """Extract in a fresh pool; returns what is left if a worker process died, else []."""
+    """Extract in a fresh pool; returns what is left if a worker process died or hung, else []."""
+    wait = limits.seconds + limits.answer_seconds if limits.seconds else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_limit_memory, initargs=(limits.memory_mb,)) as pool:
         futures = [pool.submit(extract_one, raw, limits.seconds) for _, raw in queue]
         for k, ((i, _), future) in enumerate(zip(queue, futures)):
             try:
-                done(i, future.result())
+                done(i, future.result(timeout=wait))
             except BrokenProcessPool:
+                return queue[k:]
+            except TimeoutError:  # a worker wedged past its own timer (seen spinning at the memory cap)
+                for process in pool._processes.values():  # no public way to stop them before Python 3.14
+                    process.kill()
                 return queue[k:]
             except MemoryError:  # the worker ran out again while reporting it
                 done(i, Outcome(queue[k][1], error=_over_memory(source_name(queue[k][1].source_uri))))
