@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from . import frames
+from . import frames, narrative
 from . import template as T
 from .document import Document, Table
 from .errors import IngestError
@@ -61,6 +61,7 @@ class Extracted:
     proactive: pl.DataFrame
     review_litigation: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    narrative: narrative.Narrative | None = None  # the prose's statements and the body it names
 
 
 def extract(doc: Document, report_id: str) -> Extracted:
@@ -74,7 +75,8 @@ def extract(doc: Document, report_id: str) -> Extracted:
     published = published_date(seg)
     name = agency(seg, full_text)
     return Extracted(report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template, published,
-                     scope(full_text, name), applications, proactive, review, warnings)
+                     scope(full_text, name), applications, proactive, review, warnings,
+                     narrative.read(doc, report_id, name))
 
 
 def _failer(source: str):

@@ -7,7 +7,7 @@ import hashlib
 from .extract import Extracted, extract
 from .formats import to_document
 
-PARSER_VERSION = "0.1.0"
+PARSER_VERSION = "0.2.0"
 
 
 def report_id(data: bytes) -> str:
