@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import duckdb
 import polars as pl
 
-from . import frames, load, validate
+from . import dq, frames, identity, load, narrative, validate
 from .errors import IngestError
 from .extract import Extracted
 from .fetch import RawFile
@@ -119,20 +119,26 @@ def reports(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
-    """All reports' `applications`, `proactive` or `review_litigation` rows in one frame."""
+    """All reports' `applications`, `proactive`, `review_litigation` or prose `statements` rows in one frame."""
     schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
-              "review_litigation": frames.REVIEW_LITIGATION}[name]
-    parts = [getattr(r, name) for r in extracted]
+              "review_litigation": frames.REVIEW_LITIGATION, "statements": narrative.STATEMENT}[name]
+    parts = [r.narrative.statements if name == "statements" else getattr(r, name)
+             for r in extracted if name != "statements" or r.narrative]
     return pl.concat(parts) if parts else frames.empty(schema)
 
 
 def report_row(o: Outcome) -> pl.DataFrame:
     r = o.report
+    body = r.narrative.body if r.narrative else None
+    seen = o.raw.first_seen
     return pl.DataFrame([{
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
         "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
         "parser_version": PARSER_VERSION,
+        "first_seen": seen.astimezone(timezone.utc).replace(tzinfo=None) if seen else None,
+        **({"body": body.name, "level": body.level, "province": body.province,
+            "prefecture": body.prefecture, "county": body.county} if body else {}),
     }], schema=frames.REPORT)
 
 
@@ -158,8 +164,12 @@ def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
-             fetch_errors: list[IngestError] = (), chunk: int = 500) -> int:
+             fetch_errors: list[IngestError] = (), chunk: int = 500, landed: list[RawFile] | None = None) -> int:
     """Load the reports (each chunk in one transaction) and record every failure; the one writer.
+
+    Then the warehouse as a whole: with `landed` (every file the sources gave this run), reports
+    and errors of documents no longer served are retired; which report of each body and year is
+    current is decided; the warehouse rules are checked and the run recorded (pipelines.dq).
     Returns how many reports were written (unchanged ones are not)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     good = reports(outcomes)
@@ -178,8 +188,13 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             written += load.load_reports(
                 con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
                 frame(extracted, "proactive"), frame(extracted, "review_litigation"),
-                checks.filter(pl.col("report_id").is_in(ids)), run_id)
+                checks.filter(pl.col("report_id").is_in(ids)), run_id, frame(extracted, "statements"))
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
+        naive = now.replace(tzinfo=None)
+        if landed is not None:
+            identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)
+        identity.refresh(con, naive)
+        dq.refresh(con, run_id, naive, reports_loaded=written, judged=checks.height)
         return written
     finally:
         con.close()

@@ -37,6 +37,7 @@ class RawFile:
     size: int
     content_type: str | None = None  # from the HTTP Content-Type header; None for local files
     charset: str | None = None
+    first_seen: datetime | None = None  # UTC; when the landing zone first got these bytes (manifest)
 
 
 @dataclass
@@ -62,7 +63,12 @@ def fetch_all(uris: list[str], raw_dir: Path, *, client: httpx.Client | None = N
     result, items = FetchResult(), [item for uri in uris for item in _expand(uri)]
     landed = {m[1]: p for p in raw_dir.iterdir() if (m := _LANDED.fullmatch(p.name))}
     manifest = raw_dir / MANIFEST
-    seen = {(e["sha256"], e["source_uri"]) for e in _entries(manifest)}
+    entries = _entries(manifest)
+    seen = {(e["sha256"], e["source_uri"]) for e in entries}
+    first: dict[str, datetime] = {}
+    for e in entries:
+        at = datetime.fromisoformat(e["fetched_at"])
+        first[e["sha256"]] = min(at, first.get(e["sha256"], at))
     own_client = client is None
     client = client or httpx.Client(timeout=30, follow_redirects=True)
     try:
@@ -78,13 +84,16 @@ def fetch_all(uris: list[str], raw_dir: Path, *, client: httpx.Client | None = N
                         landed[sha] = _write(raw_dir, sha, _extension(uri, content_type), data)
                     if (sha, uri) not in seen:
                         seen.add((sha, uri))
+                        now = datetime.now(timezone.utc)
+                        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the manifest keeps it
+                        first.setdefault(sha, now)
                         log.write(json.dumps({
-                            "sha256": sha, "source_uri": uri,
-                            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "sha256": sha, "source_uri": uri, "fetched_at": now.isoformat(timespec="milliseconds"),
                             "size": len(data), "content_type": content_type, "charset": charset,
                         }, ensure_ascii=False) + "\n")
                         log.flush()
-                    result.files.append(RawFile(sha, landed[sha], uri, len(data), content_type, charset))
+                    result.files.append(RawFile(sha, landed[sha], uri, len(data), content_type, charset,
+                                                first[sha]))
                 if progress:
                     progress(done, len(items), uri)
     finally:

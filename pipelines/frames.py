@@ -8,6 +8,9 @@ REPORT = {
     "report_id": pl.String, "source_uri": pl.String, "sha256": pl.String, "media_type": pl.String,
     "encoding": pl.String, "agency": pl.String, "report_year": pl.Int32, "template_version": pl.String,
     "scope": pl.String, "published_date": pl.Date, "parser_version": pl.String,
+    "first_seen": pl.Datetime("us"),  # UTC, when the bytes were first fetched
+    # the body the report names (pipelines.bodies.Body), NULL without a name
+    "body": pl.String, "level": pl.String, "province": pl.String, "prefecture": pl.String, "county": pl.String,
 }
 APPLICATION = {
     "report_id": pl.String, "outcome_code": pl.String, "applicant_code": pl.String,
