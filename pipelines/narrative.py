@@ -39,7 +39,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(p)) for 
 _ALL_HANDLED = re.compile(r"均(?:已)?(?:在法定期限内?|按时|按期|依法)?(?:予以|进行了?)?(?:办结|答复|回复)")
 _SENTENCE = re.compile(r"[^。；;！？!?]+")
 _CONTEXT = 20  # characters of the sentence kept on either side of a statement
-_FLOW = ("received", "carried_over", "total_handled", "carried_forward")  # need 申请 in the sentence
+_GENERIC = ("total_handled",)  # 答复 N 件 counts only in a sentence about 申请
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str
     for s in _SENTENCE.finditer(prose):
         sentence, here = s.group(), {}
         for code, pattern in _PATTERNS:
-            if code in _FLOW and "申请" not in sentence:
+            if code in _GENERIC and "申请" not in sentence:
                 continue
             for m in pattern.finditer(sentence):
                 value = int(m.group("n").replace(",", "")) if "n" in pattern.groupindex else 0
