@@ -184,7 +184,14 @@ class _Sources:
             except IngestError:
                 self.texts[sha256] = []
         lines, n = self.texts[sha256], int(m.group(1))
-        return " ⏎ ".join(line.strip() for line in lines[max(0, n - 2):n + 1] if line.strip())
+        if not 0 < n <= len(lines):
+            return ""
+        cell = lines[n - 1].strip()
+        if re.search(r"[\u4e00-\u9fff]", cell):  # the line holds its row label too
+            return cell
+        above = next((line.strip() for line in reversed(lines[max(0, n - 9):n - 1])
+                      if re.search(r"[\u4e00-\u9fff]", line)), "")  # one cell per line: the row's label
+        return f"{above} … {cell}" if above else cell
 
 
 def _where(ref: str | None) -> str:
@@ -212,7 +219,7 @@ _CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1.5em;
 color:#222;line-height:1.45}h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid #ccd;margin-top:1.8em}
 code{font-size:.8em;color:#667}table{border-collapse:collapse;margin:.4em 0;font-size:.9em}
-td,th{border:1px solid #ccd;padding:3px 6px;vertical-align:top}#failures td:first-child{min-width:9em}th{background:#eef;cursor:pointer;text-align:left}
+td,th{border:1px solid #ccd;padding:3px 6px;vertical-align:top}#failures td:first-child{min-width:9em}#failures td:nth-child(6){min-width:14em}th{background:#eef;cursor:pointer;text-align:left}
 th.asc:after{content:" ▲"}th.desc:after{content:" ▼"}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:.6em}.card{border:1px solid #ccd;border-radius:6px;padding:.5em 1em;min-width:8em}
 .card b{display:block;font-size:1.6em}.error{color:#b00020}.warning{color:#a66000}.ok{color:#2e7d32}
