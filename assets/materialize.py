@@ -30,8 +30,9 @@ def summary(paths: XxgkPaths) -> str:
     """Reports loaded, documents failed and rules failed per report, and where the outputs are."""
     with duckdb.connect(paths.warehouse_db, read_only=True) as con:
         lines = report.summary(con)
-    lines += [f"warehouse: {paths.warehouse_db}", f"snapshot:  {paths.snapshot_db} (open it read-only)",
-              f"data quality: {Path(paths.dq_dir) / 'index.html'}"]
+    lines += [f"warehouse: {report.display_source(paths.warehouse_db)}",
+              f"snapshot:  {report.display_source(paths.snapshot_db)} (open it read-only)",
+              f"data quality: {report.display_source(str(Path(paths.dq_dir) / 'index.html'))}"]
     return "\n".join(lines)
 
 

@@ -219,7 +219,7 @@ _CSS = """
 body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:1.5em;
 color:#222;line-height:1.45}h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:2px solid #ccd;margin-top:1.8em}
 code{font-size:.8em;color:#667}table{border-collapse:collapse;margin:.4em 0;font-size:.9em}
-td,th{border:1px solid #ccd;padding:3px 6px;vertical-align:top}#failures td:first-child{min-width:9em}#failures td:nth-child(6){min-width:14em}th{background:#eef;cursor:pointer;text-align:left}
+td,th{border:1px solid #ccd;padding:3px 6px;vertical-align:top}#failures td:first-child{min-width:9em}#failures td:nth-child(7){min-width:14em}th{background:#eef;cursor:pointer;text-align:left}
 th.asc:after{content:" ▲"}th.desc:after{content:" ▼"}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;flex-wrap:wrap;gap:.6em}.card{border:1px solid #ccd;border-radius:6px;padding:.5em 1em;min-width:8em}
 .card b{display:block;font-size:1.6em}.error{color:#b00020}.warning{color:#a66000}.ok{color:#2e7d32}
