@@ -23,6 +23,7 @@ import polars as pl
 
 from . import frames, validate
 from . import template as T
+from .load import transaction
 
 CHUNK_REPORTS = 2_000  # reports re-checked per chunk after a rule change
 CHUNK_ROWS = 200_000  # check rows per GX validation
@@ -86,18 +87,18 @@ def fingerprint() -> str:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, reports_loaded: int = 0,
-            judged: int = 0, suites: validate.Suites | None = None) -> int:
+            judged: int = 0) -> int:
     """Re-check after a load (see the module docstring); `judged` check rows were judged by the load.
 
     Returns how many check rows GX judged in this call. Writes one dq_run row for `run_id`.
     """
-    suites = suites or _LazySuites()
+    suites = _LazySuites()
     current = fingerprint()
     stored = con.execute("SELECT value FROM meta WHERE key = 'rules_fingerprint'").fetchone()
-    count = 0
-    if stored is None or stored[0] != current:
-        count += _recheck_reports(con, run_id, suites)
-    count += _warehouse_rules(con, run_id, suites, everything=stored is None or stored[0] != current)
+    # A warehouse never refreshed holds only rows its loads judged, by these rules.
+    changed = stored is not None and stored[0] != current
+    count = _recheck_reports(con, run_id, suites) if changed else 0
+    count += _warehouse_rules(con, run_id, suites, everything=changed)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('rules_fingerprint', ?)", [current])
     _record_run(con, run_id, now, current, reports_loaded, judged + count)
     return count
@@ -117,15 +118,15 @@ class _LazySuites:
 def _judge(suites, rows: pl.DataFrame) -> pl.DataFrame:
     """GX verdicts for check rows, CHUNK_ROWS at a time."""
     rows = rows.with_row_index("check_id").with_columns(pl.col("check_id").cast(pl.Int64))
-    return pl.concat([suites.judge(rows.slice(start, CHUNK_ROWS))
-                      for start in range(0, rows.height, CHUNK_ROWS)]) if rows.height else \
-        rows.with_columns(passed=pl.lit(None, pl.Boolean))
+    if rows.is_empty():
+        return rows.with_columns(passed=pl.lit(None, pl.Boolean))
+    return pl.concat([suites.judge(rows.slice(start, CHUNK_ROWS)) for start in range(0, rows.height, CHUNK_ROWS)])
 
 
 def _recheck_reports(con: duckdb.DuckDBPyConnection, run_id: str, suites) -> int:
     """Rebuild and re-judge the report rules of every report from the warehouse's facts, by chunks."""
-    ids = [rid for (rid,) in con.execute("SELECT report_id FROM dim_report ORDER BY report_id").fetchall()]
-    ids_with_template = dict(con.execute("SELECT report_id, template_version FROM dim_report").fetchall())
+    templates = dict(con.execute("SELECT report_id, template_version FROM dim_report ORDER BY report_id").fetchall())
+    ids = list(templates)
     rules = [r.id for r in T.REPORT_RULES]
     count = 0
     for start in range(0, len(ids), CHUNK_REPORTS):
@@ -139,17 +140,16 @@ def _recheck_reports(con: duckdb.DuckDBPyConnection, run_id: str, suites) -> int
                          ("review_litigation", "fact_review_litigation", frames.REVIEW_LITIGATION),
                          ("proactive", "fact_proactive", frames.PROACTIVE))}
             checks = validate.build_checks(facts["applications"], facts["review_litigation"], facts["proactive"],
-                                           {rid: ids_with_template[rid] for rid in chunk})
+                                           {rid: templates[rid] for rid in chunk})
             judged = _judge(suites, checks.drop("check_id"))
-            con.begin()
-            con.execute("DELETE FROM dq_result WHERE report_id IN (SELECT report_id FROM _chunk) "
-                        "AND rule_id IN (SELECT unnest(?))", [rules])
-            _insert(con, judged.with_columns(related_report_id=pl.lit(None, pl.String)), run_id)
-            con.execute("""UPDATE dim_report r SET dq_status = CASE WHEN EXISTS (
-                               SELECT 1 FROM dq_result d WHERE d.report_id = r.report_id
-                               AND d.severity = 'error' AND NOT d.passed) THEN 'failed' ELSE 'passed' END
-                           WHERE report_id IN (SELECT report_id FROM _chunk)""")
-            con.commit()
+            with transaction(con):
+                con.execute("DELETE FROM dq_result WHERE report_id IN (SELECT report_id FROM _chunk) "
+                            "AND rule_id IN (SELECT unnest(?))", [rules])
+                _insert(con, judged.with_columns(related_report_id=pl.lit(None, pl.String)), run_id)
+                con.execute("""UPDATE dim_report r SET dq_status = CASE WHEN EXISTS (
+                                   SELECT 1 FROM dq_result d WHERE d.report_id = r.report_id
+                                   AND d.severity = 'error' AND NOT d.passed) THEN 'failed' ELSE 'passed' END
+                               WHERE report_id IN (SELECT report_id FROM _chunk)""")
         finally:
             con.unregister("_chunk")
         count += judged.height
@@ -171,11 +171,10 @@ def _warehouse_rules(con: duckdb.DuckDBPyConnection, run_id: str, suites, everyt
         fresh = con.execute(f"SELECT * FROM _rows s WHERE ? OR NOT EXISTS "
                             f"(SELECT 1 FROM dq_result d WHERE {same})", [everything]).pl()
         judged = _judge(suites, fresh.cast({k: v for k, v in _CHECK_ROWS.items() if k != "check_id"}))
-        con.begin()
-        con.execute(f"""DELETE FROM dq_result d WHERE rule_id IN (SELECT unnest(?)) AND (?
-                        OR NOT EXISTS (SELECT 1 FROM _rows s WHERE {same}))""", [list(rules), everything])
-        _insert(con, judged, run_id)
-        con.commit()
+        with transaction(con):
+            con.execute(f"""DELETE FROM dq_result d WHERE rule_id IN (SELECT unnest(?)) AND (?
+                            OR NOT EXISTS (SELECT 1 FROM _rows s WHERE {same}))""", [list(rules), everything])
+            _insert(con, judged, run_id)
     finally:
         con.execute("DROP TABLE IF EXISTS _rows")
     return judged.height
@@ -192,26 +191,25 @@ def _insert(con: duckdb.DuckDBPyConnection, judged: pl.DataFrame, run_id: str) -
 
 def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, rules: str, loaded: int,
                 judged: int) -> None:
-    con.begin()
-    con.execute("DELETE FROM dq_run WHERE run_id = ?", [run_id])
-    con.execute("DELETE FROM dq_run_rule WHERE run_id = ?", [run_id])
-    con.execute("""
-        INSERT INTO dq_run
-        SELECT ?, ?, ?, ?, ?,
-               count(*) FILTER (WHERE status = 'current'),
-               count(*) FILTER (WHERE status = 'superseded'),
-               count(*) FILTER (WHERE status = 'retired'),
-               count(*) FILTER (WHERE status = 'current' AND dq_status = 'failed'),
-               (SELECT count(DISTINCT d.report_id) FROM dq_result d JOIN dim_report r USING (report_id)
-                WHERE r.status = 'current' AND d.severity = 'warning' AND NOT d.passed),
-               (SELECT count(*) FROM ingest_error WHERE retired_at IS NULL)
-        FROM dim_report""", [run_id, now, rules, loaded, judged])
-    con.execute("""
-        INSERT INTO dq_run_rule
-        SELECT ?, ru.rule_id, ru.severity, count(DISTINCT d.report_id),
-               count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed), count(*) FILTER (WHERE NOT d.passed)
-        FROM dim_rule ru
-        LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
-                   AND r.status = 'current') d ON d.rule_id = ru.rule_id
-        GROUP BY ALL""", [run_id])
-    con.commit()
+    with transaction(con):
+        con.execute("DELETE FROM dq_run WHERE run_id = ?", [run_id])
+        con.execute("DELETE FROM dq_run_rule WHERE run_id = ?", [run_id])
+        con.execute("""
+            INSERT INTO dq_run
+            SELECT ?, ?, ?, ?, ?,
+                   count(*) FILTER (WHERE status = 'current'),
+                   count(*) FILTER (WHERE status = 'superseded'),
+                   count(*) FILTER (WHERE status = 'retired'),
+                   count(*) FILTER (WHERE status = 'current' AND dq_status = 'failed'),
+                   (SELECT count(DISTINCT d.report_id) FROM dq_result d JOIN dim_report r USING (report_id)
+                    WHERE r.status = 'current' AND d.severity = 'warning' AND NOT d.passed),
+                   (SELECT count(*) FROM ingest_error WHERE retired_at IS NULL)
+            FROM dim_report""", [run_id, now, rules, loaded, judged])
+        con.execute("""
+            INSERT INTO dq_run_rule
+            SELECT ?, ru.rule_id, ru.severity, count(DISTINCT d.report_id),
+                   count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed), count(*) FILTER (WHERE NOT d.passed)
+            FROM dim_rule ru
+            LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
+                       AND r.status = 'current') d ON d.rule_id = ru.rule_id
+            GROUP BY ALL""", [run_id])

@@ -21,6 +21,8 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from .load import transaction
+
 # The status every report should have now, and why (one row per report).
 _STATUS = """
 WITH live AS (
@@ -63,7 +65,7 @@ SELECT report_id,
             WHEN newest_seen > first_seen
                 THEN 'newer: first fetched ' || strftime(newest_seen, '%Y-%m-%d %H:%M:%S') || ' UTC, after '
                      || strftime(first_seen, '%Y-%m-%d %H:%M:%S') || ' UTC'
-                     || CASE WHEN all_dated THEN '' ELSE ' (not every version prints a signing date)' END
+                     || CASE WHEN all_dated THEN '' ELSE ' (the versions do not all print a signing date)' END
             ELSE 'tie: same signing date and first fetch; the larger SHA-256 is kept current' END AS reason
 FROM ranked
 UNION ALL
@@ -79,7 +81,7 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
     Only rows whose status, successor or reason change are written (status_since moves with them),
     so a run with nothing new changes nothing. Returns how many reports changed.
     """
-    changed = con.execute(f"""
+    return con.execute(f"""
         WITH target AS ({_STATUS})
         UPDATE dim_report d SET status = t.status, superseded_by = t.superseded_by,
                                 status_reason = t.reason, status_since = ?
@@ -87,7 +89,6 @@ def refresh(con: duckdb.DuckDBPyConnection, now: datetime) -> int:
         WHERE d.report_id = t.report_id AND (d.status IS DISTINCT FROM t.status
               OR d.superseded_by IS DISTINCT FROM t.superseded_by OR d.status_reason IS DISTINCT FROM t.reason)
         """, [now]).fetchone()[0]
-    return changed
 
 
 def retire(con: duckdb.DuckDBPyConnection, served: list[str], unreachable: list[str], now: datetime) -> None:
@@ -98,19 +99,20 @@ def retire(con: duckdb.DuckDBPyConnection, served: list[str], unreachable: list[
     """
     con.register("_served", pl.DataFrame({"sha256": served}, schema={"sha256": pl.String}).to_arrow())
     con.register("_unreachable", pl.DataFrame({"uri": unreachable}, schema={"uri": pl.String}).to_arrow())
-    under = ("EXISTS (SELECT 1 FROM _unreachable u WHERE {0} = u.uri OR starts_with({0}, rtrim(u.uri, '/') || '/'))")
+    under = "EXISTS (SELECT 1 FROM _unreachable u WHERE {0} = u.uri OR starts_with({0}, rtrim(u.uri, '/') || '/'))"
     try:
-        con.execute(f"""UPDATE dim_report SET retired_at = ? WHERE retired_at IS NULL
-                        AND sha256 NOT IN (SELECT sha256 FROM _served) AND NOT {under.format('source_uri')}""",
-                    [now])
-        con.execute("UPDATE dim_report SET retired_at = NULL WHERE retired_at IS NOT NULL "
-                    "AND sha256 IN (SELECT sha256 FROM _served)")
-        # A document's error goes with the document; a fetch error with its source (fixed or removed).
-        con.execute(f"""UPDATE ingest_error SET retired_at = ? WHERE retired_at IS NULL AND (
-                            (stage <> 'fetch' AND sha256 NOT IN (SELECT sha256 FROM _served)
-                             AND NOT {under.format('source_uri')})
-                            OR (stage = 'fetch' AND source_uri NOT IN (SELECT uri FROM _unreachable)))""",
-                    [now])
+        with transaction(con):
+            con.execute(f"""UPDATE dim_report SET retired_at = ? WHERE retired_at IS NULL
+                            AND sha256 NOT IN (SELECT sha256 FROM _served) AND NOT {under.format('source_uri')}""",
+                        [now])
+            con.execute("UPDATE dim_report SET retired_at = NULL WHERE retired_at IS NOT NULL "
+                        "AND sha256 IN (SELECT sha256 FROM _served)")
+            # A document's error goes with the document; a fetch error with its source (fixed or removed).
+            con.execute(f"""UPDATE ingest_error SET retired_at = ? WHERE retired_at IS NULL AND (
+                                (stage <> 'fetch' AND sha256 NOT IN (SELECT sha256 FROM _served)
+                                 AND NOT {under.format('source_uri')})
+                                OR (stage = 'fetch' AND source_uri NOT IN (SELECT uri FROM _unreachable)))""",
+                        [now])
     finally:
         con.unregister("_served")
         con.unregister("_unreachable")

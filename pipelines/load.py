@@ -49,7 +49,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
             raise RuntimeError(f"{path} has schema version {found[0]}, this code writes "
                                f"{SCHEMA_VERSION}: rebuild the warehouse")
         con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8"))
-        with _transaction(con):
+        with transaction(con):
             _fill_dimensions(con)
     except BaseException:
         con.close()
@@ -191,7 +191,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
                       .otherwise(pl.lit("passed")),
                       loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")))
     )
-    with _transaction(con):
+    with transaction(con):
         con.register("_changed", changed.select("report_id").to_arrow())
         try:
             for table in REPORT_TABLES:
@@ -246,7 +246,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> Non
 
 
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Commit the block's writes together, or none of them."""
     con.begin()
     try:

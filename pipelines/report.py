@@ -374,7 +374,7 @@ def write_dq_page(con: duckdb.DuckDBPyConnection, path: Path, raw_dir: Path | No
     failure_rows = []
     for rid, uri, printed, agency, year, rule_id, sev, column, lhs, rhs, diff, related in failures[:MAX_FAILURES]:
         ref, raw, excerpt = anchors.get((rid, rule_id, column), (None, None, None))
-        title, desc, _ = rules[rule_id]
+        title = rules[rule_id][0]
         both = sides.get((rid, rule_id, column), "")
         if related:
             both = f"上一年度报告 {_report_link(related, related)} 的值为左边"
