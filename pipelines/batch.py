@@ -10,6 +10,7 @@ import multiprocessing
 import resource
 import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,6 +46,9 @@ class Limits:
 
     seconds: float = 120.0
     memory_mb: int = 2048  # address space of a worker process
+
+
+_GRACE = 30.0  # seconds a worker gets beyond its documents' time limits (start-up, sending the result)
 
 
 class _Overtime(BaseException):  # not an Exception: library code that catches those must not swallow it
@@ -102,14 +106,19 @@ def extract_files(files: list[RawFile], *, workers: int = 1, limits: Limits = Li
 
 
 def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits, done) -> list:
-    """Extract in a fresh pool; returns what is left if a worker process died, else []."""
+    """Extract in a fresh pool; returns what is left if a worker process died or stopped answering
+    (a worker at its memory cap can spin in native code where the time limit never fires), else []."""
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_limit_memory, initargs=(limits.memory_mb,)) as pool:
         futures = [pool.submit(extract_one, raw, limits.seconds) for _, raw in queue]
         for k, ((i, _), future) in enumerate(zip(queue, futures)):
-            try:
-                done(i, future.result())
+            try:  # the earlier documents are done: this one waits for a worker, then runs, each ≤ the limit
+                done(i, future.result(timeout=2 * limits.seconds + _GRACE))
             except BrokenProcessPool:
+                return queue[k:]
+            except FutureTimeout:
+                for process in pool._processes.values():  # no public way to stop a stuck worker
+                    process.kill()
                 return queue[k:]
     return []
 
@@ -122,8 +131,10 @@ def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
     """All reports' `applications`, `proactive`, `review_litigation` or prose `statements` rows in one frame."""
     schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
               "review_litigation": frames.REVIEW_LITIGATION, "statements": narrative.STATEMENT}[name]
-    parts = [r.narrative.statements if name == "statements" else getattr(r, name)
-             for r in extracted if name != "statements" or r.narrative]
+    if name == "statements":
+        return pl.DataFrame([row for r in extracted if r.narrative for row in r.narrative.statements],
+                            schema=schema, orient="row")
+    parts = [getattr(r, name) for r in extracted]
     return pl.concat(parts) if parts else frames.empty(schema)
 
 

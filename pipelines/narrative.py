@@ -44,9 +44,10 @@ _GENERIC = ("total_handled",)  # 答复 N 件 counts only in a sentence about �
 
 @dataclass
 class Narrative:
-    """The prose of one report: statements (STATEMENT rows) and the body it names (or None)."""
+    """The prose of one report: statements (STATEMENT rows, as tuples: light to send back from an
+    extraction worker) and the body it names (or None)."""
 
-    statements: pl.DataFrame
+    statements: list[tuple]
     body: bodies.Body | None
 
 
@@ -62,7 +63,7 @@ def read(doc: Document, report_id: str, agency: str | None) -> Narrative:
     return Narrative(_statements(prose, lines, starts, report_id), bodies.resolve(agency, text))
 
 
-def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str) -> pl.DataFrame:
+def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str) -> list[tuple]:
     found: dict[str, list[tuple[int, str, str]]] = {}
     for s in _SENTENCE.finditer(prose):
         sentence, here = s.group(), {}
@@ -80,6 +81,5 @@ def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str
                 ref = str(lines[bisect_right(starts, s.start() + start) - 1].ref)
                 excerpt = sentence[max(0, start - _CONTEXT):end + _CONTEXT].strip()
                 found.setdefault(code, []).append((value, ref, excerpt))
-    rows = [(report_id, code, values[0][0], values[0][1], values[0][2])
+    return [(report_id, code, values[0][0], values[0][1], values[0][2])
             for code, values in found.items() if len({v for v, *_ in values}) == 1]
-    return pl.DataFrame(rows, schema=STATEMENT, orient="row")

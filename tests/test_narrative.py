@@ -29,8 +29,8 @@ STATED = {
 @pytest.mark.parametrize("path", list(STATED), ids=lambda p: p.stem[:4])
 def test_statements_of_the_sample(path):
     said = narrative.read(to_document(path.read_bytes(), path.name), "r", None).statements
-    assert dict(zip(said["statement_code"], said["value"])) == STATED[path]
-    assert all(said["ref"]) and all(said["excerpt"])
+    assert {code: value for _, code, value, _, _ in said} == STATED[path]
+    assert all(ref and excerpt for *_, ref, excerpt in said)
 
 
 def test_a_number_stated_twice_differently_is_not_plain():
@@ -39,7 +39,7 @@ def test_a_number_stated_twice_differently_is_not_plain():
         Line("全年共收到政府信息公开申请12件。", Ref(line=1)), Line("本年度受理政府信息公开申请13件。", Ref(line=2)),
         Line("另有2件结转下年度继续办理。", Ref(line=3)), Line("共受理行政许可事项7件，答复7件。", Ref(line=4))])
     said = narrative.read(doc, "r", None).statements
-    assert dict(zip(said["statement_code"], said["value"])) == {"carried_forward": 2}
+    assert {code: value for _, code, value, _, _ in said} == {"carried_forward": 2}
 
 
 def test_soft_rules_on_the_sample(sample_warehouse):
