@@ -335,171 +335,182 @@ def _sides(con: duckdb.DuckDBPyConnection) -> dict[tuple, str]:
     return out
 
 
-def write_dq_page(con: duckdb.DuckDBPyConnection, path: Path, raw_dir: Path | None = None) -> Path:
-    """The data-quality page of the warehouse behind `con` (see the module docstring) at `path`."""
-    sources = _Sources(raw_dir)
-    meta = {rid: row for rid, *row in con.execute(
-        "SELECT report_id, sha256, media_type, source_uri, agency_name, report_year FROM dim_report").fetchall()}
-    rules = {rid: (title, desc, sev) for rid, title, desc, sev in con.execute(
-        "SELECT rule_id, title_zh, description, severity FROM dim_rule").fetchall()}
-    anchors, sides = _anchors(con), _sides(con)
-    located = {}
-    for rid, grp, n, verdict, k, section, row, col, value, corrected, ref, candidates in con.execute(
-            "SELECT * FROM v_dq_localisation ORDER BY report_id, grp").fetchall():
-        located.setdefault(rid, []).append((grp, n, verdict, row, col, value, corrected, ref, candidates))
+class _Page:
+    """The sections of the data-quality page, read from one warehouse connection."""
 
-    def source_cell(rid: str, ref: str | None, raw: str | None, excerpt: str | None) -> str:
-        sha, media_type, uri, *_ = meta[rid]
-        line = excerpt or sources.line(sha, media_type, ref)
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw_dir: Path | None):
+        self.con, self.sources = con, _Sources(raw_dir)
+        self.meta = {rid: row for rid, *row in con.execute(
+            "SELECT report_id, sha256, media_type, source_uri, agency_name, template_version, published_date, "
+            "first_seen FROM dim_report").fetchall()}
+        self.titles = dict(con.execute("SELECT rule_id, title_zh FROM dim_rule").fetchall())
+        self.anchors, self.sides = _anchors(con), _sides(con)
+        self.located: dict[str, list] = {}
+        for rid, grp, n, verdict, _, _, row, col, value, corrected, ref, candidates in con.execute(
+                "SELECT * FROM v_dq_localisation ORDER BY report_id, grp").fetchall():
+            self.located.setdefault(rid, []).append((grp, n, verdict, row, col, value, corrected, ref, candidates))
+        self.failures = con.execute(_FAILURES).fetchall()
+        self.failure_rows = [self._failure_row(*f) for f in self.failures[:MAX_FAILURES]]
+        self.bodies = con.execute("""
+            SELECT s.report_id, s.agency, s.report_year, s.scope, s.dq_status,
+                   count(*) FILTER (WHERE f.severity = 'error'), count(*) FILTER (WHERE f.severity = 'warning'),
+                   s.source_uri
+            FROM v_report_summary s LEFT JOIN v_dq_failures f USING (report_id)
+            GROUP BY ALL ORDER BY s.agency, s.report_year""").fetchall()
+
+    def _source_cell(self, rid: str, ref: str | None, raw: str | None, excerpt: str | None) -> str:
+        sha, media_type, uri, *_ = self.meta[rid]
+        line = excerpt or self.sources.line(sha, media_type, ref)
         raw_text = f"（单元格原文 “{escape(raw)}”）" if raw and not excerpt else ""
         return (f"{escape(display_source(uri))} · {escape(_where(ref))}{raw_text}"
                 + (f"<div class='excerpt'>{escape(line)}</div>" if line else ""))
 
-    def likely_cell(rid: str, rule_id: str) -> str:
-        groups = located.get(rid, [])
+    def _likely_cell(self, rid: str, rule_id: str) -> str:
         rule = T.RULE_BY_ID[rule_id]
         want = rule.place or ("applications" if rule.along in ("applicant", "outcome") else None)
-        for g, _, verdict, row, col, value, corrected, ref, candidates in groups:
-            if g == want:
-                if verdict == "located":
-                    return (f"<b>{escape(label(f'{row}.{col}'))}</b> <code>{escape(row)}.{escape(col)}</code>："
-                            f"{value} → <b>{corrected}</b>")
-                if verdict == "ambiguous":
-                    return (f"{_VERDICT[verdict]}<div class='muted'>"
-                            + "；".join(escape(c) for c in candidates) + "</div>")
-                return _VERDICT[verdict]
+        for grp, _, verdict, row, col, value, corrected, _, candidates in self.located.get(rid, []):
+            if grp != want:
+                continue
+            if verdict == "located":
+                return (f"<b>{escape(label(f'{row}.{col}'))}</b> <code>{escape(row)}.{escape(col)}</code>："
+                        f"{value} → <b>{corrected}</b>")
+            if verdict == "ambiguous":
+                return f"{_VERDICT[verdict]}<div class='muted'>" + "；".join(map(escape, candidates)) + "</div>"
+            return _VERDICT[verdict]
         return ""
 
-    failures = con.execute(_FAILURES).fetchall()
-    failure_rows = []
-    for rid, uri, printed, agency, year, rule_id, sev, column, lhs, rhs, diff, related in failures[:MAX_FAILURES]:
-        ref, raw, excerpt = anchors.get((rid, rule_id, column), (None, None, None))
-        title = rules[rule_id][0]
-        both = sides.get((rid, rule_id, column), "")
+    def _failure_row(self, rid, uri, printed, agency, year, rule_id, sev, column, lhs, rhs, diff, related):
+        ref, raw, excerpt = self.anchors.get((rid, rule_id, column), (None, None, None))
+        both = self.sides.get((rid, rule_id, column), "")
         if related:
-            both = f"上一年度报告 {_report_link(related, related)} 的值为左边"
-        failure_rows.append([
+            both = f"左边取自上一年度报告 {_report_link(related, related)}"
+        return [
             f"<td data-v='{escape(agency or '')} {year}'>{_report_link(rid, agency or printed or '?')} {year or ''}</td>",
-            f"<span class='{sev}'>{_SEVERITY[sev]}</span> {escape(title)}<br><code>{escape(rule_id)}</code>",
+            f"<span class='{sev}'>{_SEVERITY[sev]}</span> {escape(self.titles[rule_id])}<br>"
+            f"<code>{escape(rule_id)}</code>",
             _coded(column, statement=T.RULE_BY_ID[rule_id].along == "statement"), _n(lhs), _n(rhs), _n(diff),
             f"<span class='muted'>{both}</span>" if both else "",
-            likely_cell(rid, rule_id), source_cell(rid, ref, raw, excerpt)])
+            self._likely_cell(rid, rule_id), self._source_cell(rid, ref, raw, excerpt)]
 
-    by_rule = con.execute("""
-        SELECT ru.rule_id, ru.title_zh, ru.description, ru.severity,
-               count(DISTINCT d.report_id) AS checked,
-               count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed) AS failed,
-               count(*) FILTER (WHERE NOT d.passed) AS places
-        FROM dim_rule ru
-        LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
-                   AND r.status = 'current') d ON d.rule_id = ru.rule_id
-        GROUP BY ALL ORDER BY ru.severity, failed DESC, ru.rule_id""").fetchall()
-    by_body = con.execute("""
-        SELECT s.report_id, s.agency, s.report_year, s.scope, s.dq_status,
-               count(*) FILTER (WHERE f.severity = 'error'), count(*) FILTER (WHERE f.severity = 'warning'),
-               s.source_uri
-        FROM v_report_summary s LEFT JOIN v_dq_failures f USING (report_id)
-        GROUP BY ALL ORDER BY s.agency, s.report_year""").fetchall()
-    versions = con.execute("""
-        SELECT report_id, agency, report_year, status, superseded_by, status_reason, status_since, source_uri
-        FROM v_report_versions WHERE status <> 'current' ORDER BY agency, report_year, status""").fetchall()
-    errors = con.execute(_ERRORS).fetchall()
-    retired_errors = con.execute("SELECT count(*) FROM ingest_error WHERE retired_at IS NOT NULL").fetchone()[0]
+    def overview(self) -> list[str]:
+        cards = [f"<div class='card'><b>{self.con.execute(sql).fetchone()[0]}</b>{escape(zh)} "
+                 f"<code>{escape(en)}</code></div>" for zh, en, sql in OVERVIEW]
+        return ["<h2>概览 <code>overview</code></h2><div class='cards'>", *cards, "</div>",
+                "<h3>历次运行 <code>trend over runs</code></h3>", _trend(self.con)]
 
+    def by_rule(self) -> list[str]:
+        rows = self.con.execute("""
+            SELECT ru.rule_id, ru.title_zh, ru.description, ru.severity,
+                   count(DISTINCT d.report_id) AS checked,
+                   count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed) AS failed,
+                   count(*) FILTER (WHERE NOT d.passed) AS places
+            FROM dim_rule ru
+            LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
+                       AND r.status = 'current') d ON d.rule_id = ru.rule_id
+            GROUP BY ALL ORDER BY ru.severity, failed DESC, ru.rule_id""").fetchall()
+        return ["<h2>按规则 <code>failures by rule</code></h2>", _table(
+            "by-rule", ["规则 <code>rule</code>", "严重程度 <code>severity</code>",
+                        "检查的报告 <code>reports checked</code>", "未通过的报告 <code>reports failed</code>",
+                        "未通过的位置 <code>places failed</code>", "规则原文 <code>statement</code>"],
+            [[f"{escape(title)}<br><code>{escape(rid)}</code>", f"<span class='{sev}'>{_SEVERITY[sev]}</span>",
+              _n(checked), _n(failed), _n(places), f"<span class='muted'>{escape(desc)}</span>"]
+             for rid, title, desc, sev, checked, failed, places in rows])]
+
+    def by_body(self) -> list[str]:
+        return ["<h2>按机构 <code>by body</code></h2>", _table(
+            "by-body", ["机构 <code>body</code>", "年度 <code>year</code>", "范围 <code>scope</code>",
+                        "状态 <code>dq_status</code>", "错误 <code>errors</code>", "警告 <code>warnings</code>",
+                        "来源 <code>source</code>"],
+            [[_report_link(rid, agency or "?"), _n(year), escape(scope or ""),
+              f"<span class='{'error' if st == 'failed' else 'ok'}'>{'未通过' if st == 'failed' else '通过'}</span> "
+              f"<code>{st}</code>", _n(e), _n(w), escape(display_source(uri))]
+             for rid, agency, year, scope, st, e, w, uri in self.bodies])]
+
+    def failed_checks(self) -> list[str]:
+        n = len(self.failures)
+        shown = f"（前 {MAX_FAILURES} 条，共 {n} 条）" if n > MAX_FAILURES else ""
+        return [f"<h2>未通过的检查 <code>failed checks</code> ({n}){shown}</h2>",
+                "<p class='muted'>左边、右边为恒等式两侧（lhs, rhs）；“可能的错误单元格”：改正这一格即可同时满足"
+                "该组所有未通过的恒等式且不破坏其他恒等式；多格都能解释时不作猜测。</p>",
+                _table("failures", ["机构、年度 <code>body, year</code>", "规则 <code>rule</code>",
+                                    "位置 <code>place</code>", "左边 <code>lhs</code>", "右边 <code>rhs</code>",
+                                    "差 <code>lhs − rhs</code>", "两侧 <code>both sides</code>",
+                                    "可能的错误单元格 <code>likely wrong cell</code>",
+                                    "来源位置 <code>source location</code>"], self.failure_rows)]
+
+    def reports(self) -> list[str]:
+        """One collapsible section per current report: what it is, its failures, localisation, prose."""
+        failed: dict[str, list] = {}
+        for row, failure in zip(self.failure_rows, self.failures):
+            failed.setdefault(failure[0], []).append(row[1:])
+        statements: dict[str, list] = {}
+        for rid, *statement in self.con.execute(
+                "SELECT report_id, statement_code, value, ref FROM fact_narrative ORDER BY ALL").fetchall():
+            statements.setdefault(rid, []).append(statement)
+        out = ["<h2>各报告 <code>reports</code></h2>"]
+        for rid, agency, year, scope, _, e, w, uri in self.bodies:
+            sha, _, _, printed, template, published, first_seen = self.meta[rid]
+            seen = f"{first_seen:%Y-%m-%d %H:%M} UTC" if first_seen else "—"
+            parts = [f"<details id='r-{escape(rid)}'{' open' if e else ''}><summary><b>{escape(agency or '?')}</b> "
+                     f"{year or '?'} · <span class='{'error' if e else 'warning' if w else 'ok'}'>"
+                     f"错误 {e} · 警告 {w}</span> <code>{escape(rid)}</code></summary>",
+                     f"<p>来源 <code>source</code>：{escape(display_source(uri))} · 报告所印名称 {escape(printed or '')} · "
+                     f"模板 {escape(template or '')} · 范围 {escape(scope or '')} · 成文日期 {published or '—'} · "
+                     f"首次获取 {seen} · SHA-256 <code>{escape(sha)}</code></p>"]
+            if failed.get(rid):
+                parts.append(_table(f"t-{rid}", ["规则", "位置", "左边", "右边", "差", "两侧", "可能的错误单元格",
+                                                 "来源位置"], failed[rid]))
+            for grp, n, verdict, row, col, value, corrected, ref, _ in self.located.get(rid, []):
+                where = f"，{_where(ref)}" if ref else ""
+                parts.append(f"<p>定位 <code>localisation</code> {escape(label(grp))}（{n} 个恒等式未通过）："
+                             f"{_VERDICT[verdict]}" + (f"：{escape(label(f'{row}.{col}'))} {value} → {corrected}"
+                                                       f"{escape(where)}" if verdict == "located" else "") + "</p>")
+            if statements.get(rid):
+                parts.append("<p class='muted'>正文所述 <code>stated in the prose</code>：" + "；".join(
+                    f"{escape(label(code, statement=True))} {value}（{escape(_where(ref))}）"
+                    for code, value, ref in statements[rid]) + "</p>")
+            out.append("".join(parts) + "</details>")
+        return out
+
+    def versions(self) -> list[str]:
+        rows = self.con.execute("""
+            SELECT agency, report_year, status, superseded_by, status_reason, status_since, source_uri
+            FROM v_report_versions WHERE status <> 'current' ORDER BY agency, report_year, status""").fetchall()
+        return [f"<h2>已被取代或撤下的报告 <code>superseded and retired</code> ({len(rows)})</h2>", _table(
+            "versions", ["机构 <code>body</code>", "年度 <code>year</code>", "状态 <code>status</code>",
+                         "现行版本 <code>superseded_by</code>", "原因 <code>reason</code>", "自 <code>since</code>",
+                         "来源 <code>source</code>"],
+            [[escape(agency or "?"), _n(year), f"{_STATUS[st]} <code>{st}</code>",
+              _report_link(by, by) if by else "", escape(reason or ""),
+              f"{since:%Y-%m-%d %H:%M}" if since else "", escape(display_source(uri))]
+             for agency, year, st, by, reason, since, uri in rows])]
+
+    def unreadable(self) -> list[str]:
+        rows = self.con.execute(_ERRORS).fetchall()
+        retired = self.con.execute("SELECT count(*) FROM ingest_error WHERE retired_at IS NOT NULL").fetchone()[0]
+        out = [f"<h2>无法读取的文件 <code>documents that could not be read</code> ({len(rows)})</h2>", _table(
+            "errors", ["来源 <code>source</code>", "阶段 <code>stage</code>", "原因 <code>reason</code>",
+                       "首次 <code>first seen</code>", "最近 <code>last seen</code>"],
+            [[escape(display_source(uri)), escape(stage), escape(error), f"{first:%Y-%m-%d %H:%M}",
+              f"{last:%Y-%m-%d %H:%M}"] for uri, stage, error, first, last in rows])]
+        if retired:
+            out.append(f"<p class='muted'>另有 {retired} 条已撤下（来源不再提供该文件） <code>retired errors</code></p>")
+        return out
+
+
+def write_dq_page(con: duckdb.DuckDBPyConnection, path: Path, raw_dir: Path | None = None) -> Path:
+    """The data-quality page of the warehouse behind `con` (see the module docstring) at `path`;
+    `raw_dir` (the landing zone) gives the source lines for excerpts."""
+    page = _Page(con, raw_dir)
     body = ["<h1>数据质量报告 <code>xxgk data quality</code></h1>",
             "<p class='muted'>现行报告：每个机构、年度、范围只取最新的一份；软规则只作警告。"
             "<code>Current reports: one per body, year and scope; soft rules are warnings.</code></p>",
-            "<h2>概览 <code>overview</code></h2><div class='cards'>"]
-    body += [f"<div class='card'><b>{con.execute(sql).fetchone()[0]}</b>{escape(zh)} <code>{escape(en)}</code></div>"
-             for zh, en, sql in OVERVIEW]
-    body += ["</div>", "<h3>历次运行 <code>trend over runs</code></h3>", _trend(con)]
-
-    body.append("<h2>按规则 <code>failures by rule</code></h2>")
-    body.append(_table("by-rule", ["规则 <code>rule</code>", "严重程度 <code>severity</code>",
-                                   "检查的报告 <code>reports checked</code>", "未通过的报告 <code>reports failed</code>",
-                                   "未通过的位置 <code>places failed</code>", "规则原文 <code>statement</code>"],
-                        [[f"{escape(title)}<br><code>{escape(rid)}</code>",
-                          f"<span class='{sev}'>{_SEVERITY[sev]}</span>", _n(checked), _n(failed), _n(places),
-                          f"<span class='muted'>{escape(desc)}</span>"]
-                         for rid, title, desc, sev, checked, failed, places in by_rule]))
-
-    body.append("<h2>按机构 <code>by body</code></h2>")
-    body.append(_table("by-body", ["机构 <code>body</code>", "年度 <code>year</code>", "范围 <code>scope</code>",
-                                   "状态 <code>dq_status</code>", "错误 <code>errors</code>",
-                                   "警告 <code>warnings</code>", "来源 <code>source</code>"],
-                        [[_report_link(rid, agency or "?"), _n(year), escape(scope or ""),
-                          f"<span class='{'error' if st == 'failed' else 'ok'}'>{'未通过' if st == 'failed' else '通过'}"
-                          f"</span> <code>{st}</code>", _n(e), _n(w), escape(display_source(uri))]
-                         for rid, agency, year, scope, st, e, w, uri in by_body]))
-
-    shown = f"（前 {MAX_FAILURES} 条，共 {len(failures)} 条）" if len(failures) > MAX_FAILURES else ""
-    body.append(f"<h2>未通过的检查 <code>failed checks</code> ({len(failures)}){shown}</h2>")
-    body.append("<p class='muted'>左边、右边为恒等式两侧（lhs, rhs）；“可能的错误单元格”：改正这一格即可同时满足"
-                "该组所有未通过的恒等式且不破坏其他恒等式；多格都能解释时不作猜测。</p>")
-    body.append(_table("failures", ["机构、年度 <code>body, year</code>",
-                                    "规则 <code>rule</code>", "位置 <code>place</code>", "左边 <code>lhs</code>",
-                                    "右边 <code>rhs</code>", "差 <code>lhs − rhs</code>", "两侧 <code>both sides</code>",
-                                    "可能的错误单元格 <code>likely wrong cell</code>",
-                                    "来源位置 <code>source location</code>"], failure_rows))
-
-    body.append("<h2>各报告 <code>reports</code></h2>")
-    by_report: dict[str, list] = {}
-    for row, failure in zip(failure_rows, failures):
-        by_report.setdefault(failure[0], []).append(row[1:])
-    statements = {}
-    for rid, code, value, ref, excerpt in con.execute(
-            "SELECT report_id, statement_code, value, ref, excerpt FROM fact_narrative ORDER BY ALL").fetchall():
-        statements.setdefault(rid, []).append((code, value, ref, excerpt))
-    for rid, agency, year, scope, st, e, w, uri in by_body:
-        sha, media_type, _, printed, _ = meta[rid]
-        info = con.execute("SELECT template_version, published_date, first_seen, status_reason FROM dim_report "
-                           "WHERE report_id = ?", [rid]).fetchone()
-        parts = [f"<details id='r-{escape(rid)}'{' open' if e else ''}><summary><b>{escape(agency or '?')}</b> "
-                 f"{year or '?'} · <span class='{'error' if e else 'warning' if w else 'ok'}'>"
-                 f"错误 {e} · 警告 {w}</span> <code>{escape(rid)}</code></summary>",
-                 f"<p>来源 <code>source</code>：{escape(display_source(uri))} · 报告所印名称 {escape(printed or '')} · "
-                 f"模板 {escape(info[0] or '')} · 范围 {escape(scope or '')} · 成文日期 {info[1] or '—'} · "
-                 f"首次获取 {info[2]:%Y-%m-%d %H:%M} UTC · SHA-256 <code>{escape(sha)}</code></p>"
-                 if info[2] else f"<p>来源：{escape(display_source(uri))}</p>"]
-        if by_report.get(rid):
-            parts.append(_table(f"t-{rid}", ["规则", "位置", "左边", "右边", "差", "两侧", "可能的错误单元格",
-                                             "来源位置"], by_report[rid]))
-        for grp, n, verdict, row, col, value, corrected, ref, candidates in located.get(rid, []):
-            where = f"，{_where(ref)}" if ref else ""
-            parts.append(f"<p>定位 <code>localisation</code> {escape(label(grp))}（{n} 个恒等式未通过）："
-                         f"{_VERDICT[verdict]}"
-                         + (f"：{escape(label(f'{row}.{col}'))} {value} → {corrected}{escape(where)}"
-                            if verdict == "located" else "") + "</p>")
-        if statements.get(rid):
-            parts.append("<p class='muted'>正文所述 <code>stated in the prose</code>：" + "；".join(
-                f"{escape(label(code, statement=True))} {value}（{escape(_where(ref))}）"
-                for code, value, ref, _ in statements[rid])
-                + "</p>")
-        parts.append("</details>")
-        body.append("".join(parts))
-
-    body.append(f"<h2>已被取代或撤下的报告 <code>superseded and retired</code> ({len(versions)})</h2>")
-    body.append(_table("versions", ["机构 <code>body</code>", "年度 <code>year</code>", "状态 <code>status</code>",
-                                    "现行版本 <code>superseded_by</code>", "原因 <code>reason</code>",
-                                    "自 <code>since</code>", "来源 <code>source</code>"],
-                        [[escape(agency or "?"), _n(year), f"{_STATUS[st]} <code>{st}</code>",
-                          _report_link(by, by) if by else "", escape(reason or ""),
-                          f"{since:%Y-%m-%d %H:%M}" if since else "", escape(display_source(uri))]
-                         for rid, agency, year, st, by, reason, since, uri in versions]))
-
-    body.append(f"<h2>无法读取的文件 <code>documents that could not be read</code> ({len(errors)})</h2>")
-    body.append(_table("errors", ["来源 <code>source</code>", "阶段 <code>stage</code>", "原因 <code>reason</code>",
-                                  "首次 <code>first seen</code>", "最近 <code>last seen</code>"],
-                        [[escape(display_source(uri)), escape(stage), escape(error), f"{first:%Y-%m-%d %H:%M}",
-                          f"{last:%Y-%m-%d %H:%M}"] for uri, stage, error, first, last in errors]))
-    if retired_errors:
-        body.append(f"<p class='muted'>另有 {retired_errors} 条已撤下（来源不再提供该文件） "
-                    f"<code>retired errors</code></p>")
-    body.append("<h2>说明 <code>notes</code></h2><p class='muted'>本页由仓库生成，不需联网。规则清单见 README；"
-                "Great Expectations 的验证页面（<a href='gx/index.html'>gx/</a>）只含本次运行新判定的检查行，"
-                "需联网加载样式，仅作参考。<code>GX Data Docs are secondary: this run's newly judged rows only, "
-                "and they load styles from CDNs.</code></p>")
-
+            *page.overview(), *page.by_rule(), *page.by_body(), *page.failed_checks(), *page.reports(),
+            *page.versions(), *page.unreadable(),
+            "<h2>说明 <code>notes</code></h2><p class='muted'>本页由仓库生成，不需联网。规则清单见 README；"
+            "Great Expectations 的验证页面（<a href='gx/index.html'>gx/</a>）只含本次运行新判定的检查行，"
+            "需联网加载样式，仅作参考。<code>GX Data Docs are secondary: this run's newly judged rows only, "
+            "and they load styles from CDNs.</code></p>"]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
                     "<meta name='viewport' content='width=device-width,initial-scale=1'>"
