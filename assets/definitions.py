@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines import batch, fetch, load, report, validate
+from pipelines import batch, fetch, load, report
 from pipelines.progress import Progress
 from pipelines.template import RULES
 
@@ -80,7 +80,8 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
 @dg.asset(group_name=GROUP)
 def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths,
                 extracted_reports: list[batch.Outcome]) -> dg.Output[pl.DataFrame]:
-    """Every hard rule on every report, judged by the GX suites; the data-quality site is built in dq_dir."""
+    """The report rules on the reports new in this run, judged by the GX suites (their GX Data Docs in
+    dq_dir/gx). The warehouse asset then judges the whole warehouse."""
     progress, n = _progress(context, "checked", "reports"), len(batch.reports(extracted_reports))
     progress(0, n)  # GX judges the whole batch at once: a line before, and one with the rate after
     checks = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx")
@@ -95,15 +96,17 @@ def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths,
 @dg.asset(group_name=GROUP)
 def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: RunLock, raw_files: fetch.FetchResult,
               extracted_reports: list[batch.Outcome], rule_checks: pl.DataFrame) -> dg.MaterializeResult:
-    """The DuckDB star schema loaded report by report, its read-only snapshot and the data-quality page."""
+    """The DuckDB star schema: the new reports loaded, vanished ones retired, one current report per
+    body and year, the warehouse rules checked, the run recorded; its snapshot and data-quality page."""
     db, snapshot = Path(paths.warehouse_db), Path(paths.snapshot_db)
-    batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors,
-                   progress=_progress(context, "loaded", "reports"))
+    written = batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors,
+                             landed=raw_files.files, progress=_progress(context, "loaded", "reports"))
     load.publish(db, snapshot)
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        page = report.write_dq_page(con, Path(paths.dq_dir) / "index.html")
+        page = report.write_dq_page(con, Path(paths.dq_dir) / "index.html", Path(paths.raw_dir))
         rows = load.row_counts(con)
     return dg.MaterializeResult(metadata={
+        "reports written": written,
         "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
         "data quality page": dg.MetadataValue.path(page), **{f"rows {t}": n for t, n in rows.items()},
     })
@@ -115,29 +118,25 @@ def check_name(rule_id: str) -> str:
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(check_name(r.id), asset=rule_checks, additional_deps=[extracted_reports],
-                             description=r.description) for r in RULES],
-    ins={"checks": dg.AssetIn("rule_checks"), "outcomes": dg.AssetIn("extracted_reports")},
+    specs=[dg.AssetCheckSpec(check_name(r.id), asset=warehouse, description=r.description) for r in RULES],
 )
-def template_rules(checks: pl.DataFrame, outcomes: list[batch.Outcome]):
-    """One result per hard rule, read from the rule_checks value: where it was checked and where it failed.
+def template_rules(paths: XxgkPaths):
+    """One result per rule over the current reports of the warehouse (its snapshot), not the run's batch:
+    a night with nothing new states what the warehouse holds. Where it was checked and where it failed.
 
     Severity WARN: a report that breaks a rule is loaded anyway and flagged in dq_result.
     """
-    reports = {o.report.report_id: (batch.source_name(o.raw.source_uri), o.report.agency)
-               for o in batch.reports(outcomes)}
-    failures = [(rid, f) for rid in reports for f in validate.rule_failures(checks, rid)]
-    checked = dict(checks.group_by("rule_id").len().iter_rows())
-    unjudged = dict(checks.filter(pl.col("passed").is_null()).group_by("rule_id").len().iter_rows())
-    for rule in RULES:
-        failed = [(*reports[rid], f["column"], f["lhs"], f["rhs"]) for rid, f in failures if f["rule"] == rule.id]
-        yield dg.AssetCheckResult(
-            check_name=check_name(rule.id), passed=not failed and rule.id not in unjudged,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=("no suite in expectations/ judges this rule" if rule.id in unjudged else None),
-            metadata={"rule": rule.id, "checked": checked.get(rule.id, 0), "failed": len(failed),
-                      "failures": _markdown(("source", "agency", "column", "lhs", "rhs"), failed)},
-        )
+    with duckdb.connect(paths.snapshot_db, read_only=True) as con:
+        for rule in RULES:
+            checked, failed, unjudged = report.rule_counts(con, rule.id)
+            rows = report.rule_failures(con, rule.id)
+            yield dg.AssetCheckResult(
+                check_name=check_name(rule.id), passed=not failed and not unjudged,
+                severity=dg.AssetCheckSeverity.WARN,
+                description=("no suite in expectations/ judges this rule" if unjudged else None),
+                metadata={"rule": rule.id, "checked": checked, "failed": failed,
+                          "failures": _markdown(("source", "agency", "column", "lhs", "rhs"), rows)},
+            )
 
 
 # One process for the whole run, so the run lock (a resource) is held from the first step to the last;

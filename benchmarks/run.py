@@ -28,6 +28,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import corpus
+import duckdb
 from pipelines import batch, load, validate
 from pipelines.decode import decode_text
 from pipelines.document import Document
@@ -173,7 +174,13 @@ def run(files: list[RawFile], tmp: Path, trace: bool = True) -> list[Row]:
         batch.load_all(db, outcomes, checked, run_id="bench")
 
     bench.stage("load (load_all, fresh warehouse)", len(reports), load_fresh)
-    bench.note(f"warehouse {db.stat().st_size / MB:.1f} MB")
+    bench.note(f"warehouse {db.stat().st_size / MB:.1f} MB; includes the warehouse checks and identity")
+    bench.stage("quiet night (load_all, nothing new)", len(reports), lambda: batch.load_all(
+        db, [], checked.head(0), run_id="bench-quiet", landed=files))
+    with duckdb.connect(str(db), read_only=True) as con:
+        judged, current, superseded = con.execute("SELECT checks_judged, reports_current, reports_superseded "
+                                                  "FROM dq_run WHERE run_id = 'bench-quiet'").fetchone()
+    bench.note(f"{judged} checks judged again; {current} current, {superseded} superseded reports")
     bench.stage("publish (snapshot)", None, lambda: load.publish(db, snapshot))
     if trace:
         bench.trace_all()

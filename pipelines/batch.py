@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 import polars as pl
 
-from . import frames, load, validate
+from . import dq, frames, identity, load, narrative, validate
 from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
@@ -48,6 +48,8 @@ class Limits:
     seconds: float = 120.0
     memory_mb: int = 2048  # address space of a worker process
     answer_seconds: float = 60.0  # beyond `seconds`, for a worker to start and send its outcome back
+
+
 
 
 class _Overtime(BaseException):  # not an Exception: library code that catches those must not swallow it
@@ -142,21 +144,29 @@ def reports(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
-    """All reports' `applications`, `proactive` or `review_litigation` rows in one frame."""
+    """All reports' `applications`, `proactive`, `review_litigation` or prose `statements` rows in one frame."""
     schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
-              "review_litigation": frames.REVIEW_LITIGATION}[name]
+              "review_litigation": frames.REVIEW_LITIGATION, "statements": narrative.STATEMENT}[name]
+    if name == "statements":
+        return pl.DataFrame([row for r in extracted if r.narrative for row in r.narrative.statements],
+                            schema=schema, orient="row")
     parts = [getattr(r, name) for r in extracted]
     return pl.concat(parts) if parts else frames.empty(schema)
 
 
 def report_row(o: Outcome) -> pl.DataFrame:
     r = o.report
+    body = r.narrative.body if r.narrative else None
+    seen = o.raw.first_seen
     return pl.DataFrame([{
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
         "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
         "parser_version": PARSER_VERSION, "extract_status": r.status,
         **{f"status_{section}": status for section, status in r.sections.items()},
+        "first_seen": seen.astimezone(timezone.utc).replace(tzinfo=None) if seen else None,
+        **({"body": body.name, "level": body.level, "province": body.province,
+            "prefecture": body.prefecture, "county": body.county} if body else {}),
     }], schema=frames.REPORT)
 
 
@@ -202,10 +212,15 @@ def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
-             fetch_errors: list[IngestError] = (), chunk: int = 500, progress=None) -> int:
+             fetch_errors: list[IngestError] = (), chunk: int = 500, landed: list[RawFile] | None = None,
+             progress=None) -> int:
     """Load the reports (each chunk in one transaction) and record every failure; the one writer.
-    Returns how many reports were written (unchanged ones are not). `progress(done, total, uri)` is
-    called after each chunk."""
+    `progress(done, total, uri)` is called after each chunk.
+
+    Then the warehouse as a whole: with `landed` (every file the sources gave this run), reports
+    and errors of documents no longer served are retired; which report of each body and year is
+    current is decided; the warehouse rules are checked and the run recorded (pipelines.dq).
+    Returns how many reports were written (unchanged ones are not)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     good = reports(outcomes)
     con = load.connect(db_path)
@@ -224,10 +239,16 @@ def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_i
             written += load.load_reports(
                 con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
                 frame(extracted, "proactive"), frame(extracted, "review_litigation"),
-                checks.filter(pl.col("report_id").is_in(ids)), run_id, unread_rows(extracted))
+                checks.filter(pl.col("report_id").is_in(ids)), run_id, unread=unread_rows(extracted),
+                statements=frame(extracted, "statements"))
             load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
             if progress:
                 progress(start + len(part), len(good), part[-1].raw.source_uri)
+        naive = now.replace(tzinfo=None)
+        if landed is not None:
+            identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)
+        identity.refresh(con, naive)
+        dq.refresh(con, run_id, naive, reports_loaded=written, judged=checks.height)
         return written
     finally:
         con.close()

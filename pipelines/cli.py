@@ -37,11 +37,13 @@ def _extract(path: Path, charset: str | None) -> int:
 
 
 def rule_catalogue() -> str:
-    """The hard rules as a markdown table (the README's rule catalogue is this output)."""
-    lines = ["| rule | applied | statement |", "|---|---|---|"]
+    """The rules as a markdown table (the README's rule catalogue is this output)."""
+    lines = ["| rule | severity | applied | statement |", "|---|---|---|---|"]
     applied = {"applicant": "each applicant column of section 三", "outcome": "each row of section 三",
-               "proceeding": "one section 四 proceeding", "cell": "every value"}
-    lines += [f"| `{r.id}` | {applied[r.along]} | {r.description} |" for r in T.RULES]
+               "proceeding": "one section 四 proceeding", "cell": "every value",
+               "item": "规章 and 行政规范性文件 of section 二", "statement": "each number the prose states"}
+    lines += [f"| `{r.id}` | {r.severity} | {applied[r.along]}"
+              f"{' (year N and N+1)' if r.kind == 'cross_year' else ''} | {r.description} |" for r in T.RULES]
     return "\n".join(lines)
 
 

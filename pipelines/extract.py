@@ -28,7 +28,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from . import frames
+from . import frames, narrative
 from . import template as T
 from .document import Document
 from .errors import IngestError
@@ -79,6 +79,7 @@ class Extracted:
     sections: dict[str, str] = field(default_factory=dict)  # read | partial | not_read | absent
     unread: list[Unread] = field(default_factory=list)
     rules_used: list[tuple[str, str]] = field(default_factory=list)  # (rule id, place)
+    narrative: narrative.Narrative | None = None  # the prose's statements and the body it names
 
     @property
     def status(self) -> str:
@@ -144,7 +145,8 @@ def extract(doc: Document, report_id: str) -> Extracted:
         report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template,
         published, scope(full_text, name), frame["applications"], frame["proactive"],
         frame["review_litigation"], warnings, {s: parts[s].status for s in SECTIONS},
-        [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used])
+        [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used],
+        narrative.read(doc, report_id, name))
 
 
 def _why(part: Part, section: str) -> str:

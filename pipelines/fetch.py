@@ -67,6 +67,7 @@ class RawFile:
     size: int
     content_type: str | None = None  # from the HTTP Content-Type header; None for local files
     charset: str | None = None
+    first_seen: datetime | None = None  # UTC; when the landing zone first got these bytes (manifest)
 
 
 @dataclass
@@ -111,7 +112,12 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
         result.errors += [IngestError(source_uri(e.source, project_root), e.stage, e.reason) for e in skipped]
     landed = {m[1]: p for p in raw_dir.iterdir() if (m := _LANDED.fullmatch(p.name))}
     manifest = raw_dir / MANIFEST
-    seen = {(e["sha256"], e["source_uri"]) for e in _entries(manifest)}
+    entries = _entries(manifest)
+    seen = {(e["sha256"], e["source_uri"]) for e in entries}
+    first: dict[str, datetime] = {}
+    for e in entries:
+        at = datetime.fromisoformat(e["fetched_at"])
+        first[e["sha256"]] = min(at, first.get(e["sha256"], at))
     own_client = client is None
     client = client or httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False)
     http = _Http(client, settings, raw_dir)
@@ -126,14 +132,16 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
                         os.replace(got.part, landed[got.sha256])
                     if (got.sha256, name) not in seen:
                         seen.add((got.sha256, name))
+                        now = datetime.now(timezone.utc)
+                        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the manifest keeps it
+                        first.setdefault(got.sha256, now)
                         log.write(json.dumps({
-                            "sha256": got.sha256, "source_uri": name,
-                            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            "sha256": got.sha256, "source_uri": name, "fetched_at": now.isoformat(timespec="milliseconds"),
                             "size": got.size, "content_type": got.content_type, "charset": got.charset,
                         }, ensure_ascii=False) + "\n")
                         log.flush()
                     result.files.append(RawFile(got.sha256, landed[got.sha256], name, got.size,
-                                                got.content_type, got.charset))
+                                                got.content_type, got.charset, first[got.sha256]))
                     http.landed(uri, got)
                 except IngestError as error:
                     result.errors.append(IngestError(name, error.stage, error.reason))

@@ -10,6 +10,9 @@ REPORT = {
     "scope": pl.String, "published_date": pl.Date, "parser_version": pl.String,
     "extract_status": pl.String, "status_proactive": pl.String, "status_applications": pl.String,
     "status_review_litigation": pl.String,
+    "first_seen": pl.Datetime("us"),  # UTC, when the bytes were first fetched
+    # the body the report names (pipelines.bodies.Body), NULL without a name
+    "body": pl.String, "level": pl.String, "province": pl.String, "prefecture": pl.String, "county": pl.String,
 }
 # What a partial report could not read (pipelines.extract.Unread); candidates as a JSON list.
 UNREAD = {"report_id": pl.String, "section": pl.String, "row_code": pl.String, "reason": pl.String,

@@ -8,7 +8,7 @@ from .errors import IngestError, internal_error
 from .extract import Extracted, extract
 from .formats import to_document
 
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"
 
 
 def report_id(data: bytes) -> str:

@@ -7,9 +7,7 @@ again, so running twice leaves every table (loaded_at and run_id included) as it
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,17 +16,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import frames
+from . import frames, narrative
 from . import template as T
+from .bodies import Body
 from .labels import clean
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 FACT_COLUMNS = {
     "fact_application": list(frames.APPLICATION),
     "fact_proactive": list(frames.PROACTIVE),
     "fact_review_litigation": list(frames.REVIEW_LITIGATION),
+    "fact_narrative": list(narrative.STATEMENT),
 }
 DQ_COLUMNS = ["report_id", "rule_id", "column_code", "lhs", "rhs", "passed", "severity", "role"]
 REPORT_TABLES = ("dim_report", *FACT_COLUMNS, "dq_result", "unread_row")
@@ -49,7 +49,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
             raise RuntimeError(f"{path} has schema version {found[0]}, this code writes "
                                f"{SCHEMA_VERSION}: rebuild the warehouse")
         con.execute((SQL_DIR / "views.sql").read_text(encoding="utf-8"))
-        with _transaction(con):
+        with transaction(con):
             _fill_dimensions(con)
     except BaseException:
         con.close()
@@ -106,36 +106,43 @@ def dimension_rows() -> dict[str, list[dict]]:
         "dim_result": [{"result_code": c.code, "label_zh": c.label_zh, "label_en": c.label_en,
                         "sort_order": i} for i, c in enumerate(T.RESULTS, start=1)],
         "dim_rule": [{"rule_id": r.id, "description": r.description, "severity": r.severity,
-                      "along": r.along, "comparison": r.comparison} for r in T.RULES],
+                      "along": r.along, "comparison": r.comparison, "kind": r.kind, "title_zh": r.title_zh}
+                     for r in T.RULES],
+        "dim_rule_cell": rule_cells(),
     }
+
+
+def rule_cells() -> list[dict]:
+    """dim_rule_cell: each cell of each balance identity with its coefficient in lhs − rhs, per template."""
+    rows = []
+    for template in sorted(T.BOTH):
+        rows_of = T.outcome_rows(template)
+        for rule in T.REPORT_RULES:
+            if rule.comparison != "equal":
+                continue
+            rhs = T.outcome_leaves(template) if rule.rhs == "leaves" else rule.rhs
+            sides = [(code, 1) for code in rule.lhs] + [(code, -1) for code in rhs]
+            if rule.along == "applicant":  # down a column: the codes are rows
+                cells = [(col, row, col, c) for col in T.APPLICANT_CODES for row, c in sides]
+            elif rule.along == "outcome":  # along a row: the codes are columns
+                cells = [(row, row, col, c) for row in rows_of for col, c in sides]
+            else:  # within one proceeding, reported as its lhs code
+                cells = [("+".join(rule.lhs), rule.place, result, c) for result, c in sides]
+            section = "review_litigation" if rule.along == "proceeding" else "applications"
+            rows += [{"template": template, "rule_id": rule.id, "column_code": place,
+                      "grp": rule.place or "applications", "section": section, "row_code": row,
+                      "col_code": col, "coeff": coeff} for place, row, col, coeff in cells]
+    return rows
 
 
 # --- Agencies -------------------------------------------------------------------------------------
 
-# Level from the suffix of the name without a trailing 人民政府/行政公署, first match wins
-# (自治区 and 地区 before 区). A county-level 市 reads as prefecture: that needs a gazetteer.
-_LEVELS = (
-    ("township", ("街道办事处", "街道", "乡", "镇")),
-    ("department", ("委员会", "办公室", "办公厅", "局", "厅", "委", "办", "署", "中心")),
-    ("province", ("省", "自治区")),
-    ("prefecture", ("市", "州", "盟", "地区")),
-    ("county", ("区", "县", "旗")),
-)
-_GOVERNMENT = re.compile(r"(?:人民政府|行政公署)$")
-_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")  # province-level
-# Region: the first place name at the start of the name (淮安市洪泽区人民政府 → 淮安市).
-_REGION = re.compile(r"^(.{2,}?(?:自治区|自治州|地区|省|市|州|盟|区|县|旗))")
 
-
-def agency_row(name: str) -> dict:
-    """dim_agency row of an agency name: stable id, normalised name, level and region."""
-    normalized = clean(name)
-    core = _GOVERNMENT.sub("", normalized)
-    level = ("province" if core in _MUNICIPALITIES else
-             next((lv for lv, suffixes in _LEVELS if core.endswith(suffixes)), "unknown"))
-    region = _REGION.match(normalized)
-    return {"agency_id": hashlib.sha256(normalized.encode()).hexdigest()[:16], "name": name.strip(),
-            "name_normalized": normalized, "level": level, "region": region and region.group(1)}
+def agency_row(body: Body) -> dict:
+    """dim_agency row of a body (pipelines.bodies): stable id, canonical name, level and places."""
+    return {"agency_id": body.id, "name": body.name, "name_normalized": clean(body.name),
+            "level": body.level, "province": body.province, "prefecture": body.prefecture,
+            "county": body.county}
 
 
 # --- Reports --------------------------------------------------------------------------------------
@@ -143,16 +150,19 @@ def agency_row(name: str) -> dict:
 
 def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applications: pl.DataFrame,
                  proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
-                 run_id: str, unread: pl.DataFrame | None = None) -> int:
+                 run_id: str, unread: pl.DataFrame | None = None, statements: pl.DataFrame | None = None) -> int:
     """Replace the rows of these reports (dim_report, facts, dq_result, unread_row) in one transaction.
 
     `reports` has frames.REPORT rows, `checks` is frames.CHECK plus a Boolean `passed`, `unread`
-    frames.UNREAD rows. A report whose content is what is already loaded is left as it is. Returns
-    how many reports were written.
+    frames.UNREAD rows, `statements` the numbers the prose states (narrative.STATEMENT). A report
+    whose content is what is already loaded is left as it is. Returns how many reports were written.
+    Which report of a body and year is current is decided afterwards, over the whole warehouse
+    (pipelines.identity).
     """
     reports = reports.select(list(frames.REPORT))
+    statements = frames.empty(narrative.STATEMENT) if statements is None else statements
     parts = {**{t: df.select(FACT_COLUMNS[t]) for t, df in
-                zip(FACT_COLUMNS, (applications, proactive, review_litigation))},
+                zip(FACT_COLUMNS, (applications, proactive, review_litigation, statements))},
              "dq_result": checks.select(DQ_COLUMNS),
              "unread_row": (unread if unread is not None else frames.empty(frames.UNREAD)).select(list(frames.UNREAD))}
     for table, df in parts.items():
@@ -173,16 +183,17 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
     failed = (parts["dq_result"].filter((pl.col("severity") == "error") & pl.col("passed").not_())
               ["report_id"].unique().implode())
     reports = reports.filter(keep)
-    agencies = pl.DataFrame([agency_row(n) for n in reports["agency"].drop_nulls().unique() if n.strip()],
-                            schema=AGENCY)
+    body = ["body", "level", "province", "prefecture", "county"]
+    agencies = pl.DataFrame([agency_row(Body(*row)) for row in reports.select(body).drop_nulls("body")
+                             .unique().iter_rows()], schema=AGENCY)
     dim_report = (
-        reports.join(agencies.select("agency_id", agency=pl.col("name")), on="agency", how="left")
-        .drop("agency").join(changed, on="report_id")
+        reports.join(agencies.select("agency_id", body=pl.col("name")), on="body", how="left")
+        .drop(body).rename({"agency": "agency_name"}).join(changed, on="report_id")
         .with_columns(dq_status=pl.when(pl.col("report_id").is_in(failed)).then(pl.lit("failed"))
                       .otherwise(pl.lit("passed")),
                       loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")))
     )
-    with _transaction(con):
+    with transaction(con):
         con.register("_changed", changed.select("report_id").to_arrow())
         try:
             for table in REPORT_TABLES:
@@ -196,10 +207,12 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
         if not agencies.is_empty():
             con.register("_agencies", agencies.group_by("agency_id").agg(pl.all().min()).to_arrow())
             try:
-                con.execute("INSERT INTO dim_agency SELECT agency_id, name, name_normalized, level, region "
-                            "FROM _agencies ON CONFLICT (agency_id) DO UPDATE SET "
-                            "name = least(dim_agency.name, excluded.name), level = excluded.level, "
-                            "region = excluded.region")
+                # A place one report of the body prints and another leaves out is kept (least ignores NULL).
+                con.execute("INSERT INTO dim_agency BY NAME SELECT * FROM _agencies "
+                            "ON CONFLICT (agency_id) DO UPDATE SET level = excluded.level, "
+                            "province = least(dim_agency.province, excluded.province), "
+                            "prefecture = least(dim_agency.prefecture, excluded.prefecture), "
+                            "county = least(dim_agency.county, excluded.county)")
             finally:
                 con.unregister("_agencies")
         con.execute("DELETE FROM dim_agency WHERE agency_id NOT IN "
@@ -208,7 +221,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
 
 
 AGENCY = {"agency_id": pl.String, "name": pl.String, "name_normalized": pl.String, "level": pl.String,
-          "region": pl.String}
+          "province": pl.String, "prefecture": pl.String, "county": pl.String}
 
 
 def _content_hashes(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -235,7 +248,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> Non
 
 
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Commit the block's writes together, or none of them."""
     con.begin()
     try:
@@ -252,11 +265,12 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def record_error(con: duckdb.DuckDBPyConnection, source_uri: str, sha256: str | None, stage: str,
                  error: str, now: datetime, parser_version: str | None = None) -> None:
     """Upsert a failure of one document at one stage: first_seen stays, error, last_seen and the
-    parser version it failed with move."""
+    parser version it failed with move (and a failure seen again is no longer retired)."""
     seen = _utc(now)
-    con.execute("INSERT INTO ingest_error (source_uri, sha256, stage, error, first_seen, last_seen, parser_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_uri, sha256, stage) DO UPDATE SET "
-                "error = excluded.error, last_seen = excluded.last_seen, parser_version = excluded.parser_version",
+    con.execute("INSERT INTO ingest_error BY NAME SELECT ? AS source_uri, ? AS sha256, ? AS stage, "
+                "? AS error, ? AS first_seen, ? AS last_seen, ? AS parser_version "
+                "ON CONFLICT (source_uri, sha256, stage) DO UPDATE SET error = excluded.error, "
+                "last_seen = excluded.last_seen, parser_version = excluded.parser_version, retired_at = NULL",
                 [source_uri, sha256 or "", stage, error, seen, seen, parser_version])
 
 

@@ -228,48 +228,76 @@ SECTION_KEYWORDS: dict[str, tuple[str, ...]] = {
 # Words every report in this template contains; a decoding that yields none of them is wrong.
 ANCHOR_WORDS = ("政府信息公开", "年度报告", "申请", "行政复议", "行政诉讼", "总计", "情况", "办理")
 
-# --- Hard rules (docs/template.md §4.1) ----------------------------------------------------------------
+# --- Rules: hard (docs/template.md §4.1) and soft (§4.2) ------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A hard rule: for each place along `along`, Σ lhs must equal Σ rhs (or, for range rules, be ≥ 0).
+    """A rule: for each place along `along`, Σ lhs must equal Σ rhs (or, for range rules, be ≥ 0).
 
     `along` says how the rule is applied: down each applicant column of section 三 ("applicant"),
     along each section 三 row ("outcome"), within one section 四 proceeding ("proceeding", whose
-    results report `column` = the lhs code, "total"), or to every cell ("cell").
+    results report `column` = the lhs code, "total"), to every cell ("cell"), to each section 二
+    item ("item") or to each number the prose states ("statement").
+
+    `kind` says what a rule needs: "report" rules need one report's tables (pipelines.validate
+    builds their checks); "cross_year" rules need the same body's report of the year before and
+    "narrative" rules the numbers stated in the prose, so they are computed over the warehouse
+    (pipelines.dq). Soft rules are warnings: they have legitimate exceptions (template.md §4.2).
     """
 
     id: str
     description: str
-    along: str  # "applicant" | "outcome" | "proceeding" | "cell"
+    along: str  # "applicant" | "outcome" | "proceeding" | "cell" | "item" | "statement"
     place: str | None = None  # restrict the rule to one place (a section 四 proceeding)
     lhs: tuple[str, ...] = ()
     rhs: tuple[str, ...] | str = ()  # a tuple of codes, or "leaves" for the template's leaf rows
     comparison: str = "equal"  # "equal" | "non_negative"
-    severity: str = "error"
+    severity: str = "error"  # "error" (hard) | "warning" (soft)
+    kind: str = "report"  # "report" | "cross_year" | "narrative"
+    title_zh: str = ""  # the rule in a few Chinese words (data-quality page)
 
 
 RULES: tuple[Rule, ...] = (
     Rule("balance.received_plus_carried_equals_handled_plus_forward",
          "第一项加第二项之和，等于第三项加第四项之和: received + carried_over = total_handled + "
          "carried_forward, in every applicant column",
-         along="applicant", lhs=("received", "carried_over"), rhs=("total_handled", "carried_forward")),
+         along="applicant", lhs=("received", "carried_over"), rhs=("total_handled", "carried_forward"),
+         title_zh="第一项加第二项之和等于第三项加第四项之和（每一申请人列）"),
     Rule("balance.total_handled_equals_sum_of_outcomes",
          "（七）总计 equals the sum of the leaf result rows, in every applicant column",
-         along="applicant", lhs=("total_handled",), rhs="leaves"),
+         along="applicant", lhs=("total_handled",), rhs="leaves",
+         title_zh="（七）总计等于各项办理结果之和（每一申请人列）"),
     Rule("balance.total_column_equals_sum_of_applicant_columns",
          "总计 equals 自然人 plus the five 法人或其他组织 columns, on every section 三 row",
-         along="outcome", lhs=("total",), rhs=("natural_person", *ORG_COLUMNS)),
+         along="outcome", lhs=("total",), rhs=("natural_person", *ORG_COLUMNS),
+         title_zh="总计列等于自然人与法人或其他组织各列之和（每一行）"),
     *(
         Rule(f"balance.{p}_total_equals_sum_of_results",
              f"{label} 总计 equals 维持 + 纠正 + 其他 + 尚未审结",
-             along="proceeding", place=p, lhs=("total",), rhs=("upheld", "corrected", "other", "pending"))
+             along="proceeding", place=p, lhs=("total",), rhs=("upheld", "corrected", "other", "pending"),
+             title_zh=f"{label}：总计等于维持、纠正、其他、尚未审结之和")
         for p, label in (("review", "行政复议"), ("litigation_direct", "未经复议直接起诉"),
                          ("litigation_after_review", "复议后起诉"))
     ),
     Rule("range.non_negative",
          "every count and amount is ≥ 0; only T2019 本年增/减 may be negative",
-         along="cell", comparison="non_negative"),
+         along="cell", comparison="non_negative", title_zh="数值不得为负（仅2019版“本年增/减”可为负）"),
+    Rule("cross_year.carried_forward_equals_next_carried_over",
+         "上年结转 of year N+1 equals 结转下年度继续办理 of year N, same body and scope: "
+         "carried_forward(N) = carried_over(N+1), in every applicant column (checked on the N+1 report)",
+         along="applicant", lhs=("carried_forward",), rhs=("carried_over",), severity="warning",
+         kind="cross_year", title_zh="本年“上年结转”等于上一年度“结转下年度继续办理”"),
+    Rule("cross_year.in_force_stock_flow",
+         "现行有效件数 of year N + 本年制发件数 − 本年废止件数 of N+1 = 现行有效件数 of N+1, same body "
+         "and scope, for 规章 and 行政规范性文件 (T2021 metrics; checked on the N+1 report)",
+         along="item", lhs=("in_force", "issued", "abolished"), rhs=("in_force",), severity="warning",
+         kind="cross_year", title_zh="上年现行有效件数＋本年制发件数－本年废止件数＝本年现行有效件数"),
+    Rule("narrative.stated_numbers_equal_table",
+         "a number the prose states plainly equals the table: 收到/受理 N 件 = received, 上年结转 = "
+         "carried_over, 答复/办结 (or 受理 N 件…均办结) = （七）总计, 结转下年度 = carried_forward (总计 "
+         "column); 行政复议 N 件 = 行政复议 总计; 行政诉讼 N 件 = 未经复议直接起诉 + 复议后起诉 总计",
+         along="statement", severity="warning", kind="narrative", title_zh="正文所述数字与表格一致"),
 )
+REPORT_RULES = tuple(r for r in RULES if r.kind == "report")
 RULE_BY_ID = {r.id: r for r in RULES}

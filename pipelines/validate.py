@@ -1,11 +1,12 @@
-"""Validation: the hard rules of `template.RULES` as checks, judged by the GX suites in expectations/.
+"""Validation: the rules of `template.RULES` as checks, judged by the GX suites in expectations/.
 
-`build_checks` lays every rule over the extracted frames (one row per rule × place × report, both
-sides exact), `run_suites` judges those rows with Great Expectations on pandas (its SQL path on DuckDB
-is broken, so frames are validated before loading) and `rule_failures` gives one report's failures in
-report-json shape. The suites are generated from RULES (`python -m pipelines.validate
---write-expectations`). Great Expectations is imported inside the functions that need it (the import
-takes seconds), so importing this module stays fast.
+`build_checks` lays every report rule over the extracted frames (one row per rule × place × report,
+both sides exact); the warehouse rules (cross-year, narrative) get their rows from SQL in
+pipelines.dq. `Suites` judges check rows, hard or soft, with Great Expectations on pandas (its SQL
+path on DuckDB is broken), one chunk of rows at a time; `run_suites` is one such judgement, and
+`rule_failures` gives one report's failures in report-json shape. The suites are generated from
+RULES (`python -m pipelines.validate --write-expectations`). Great Expectations is imported inside
+the functions that need it (the import takes seconds), so importing this module stays fast.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _non_negative(data: dict[str, pl.DataFrame]) -> pl.DataFrame:
 
 def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, proactive: pl.DataFrame,
                  templates: dict[str, str | None], used: pl.DataFrame | None = None) -> pl.DataFrame:
-    """One row per rule × place × report (frames.CHECK), sorted by report, RULES order, template order.
+    """One row per report rule × place × report (frames.CHECK), sorted by report, RULES order, template order.
 
     `templates` maps report_id to its section 三 template version (None: unknown), which decides
     the "leaves" rows. `used` (frames.USED rows) names the places whose identity was used to read
@@ -126,7 +127,7 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
         (_non_negative(data) if rule.comparison == "non_negative"
          else _equality(rule, data[ALONG[rule.along][0]], versions))
         .with_columns(rule_id=pl.lit(rule.id), severity=pl.lit(rule.severity), _rule=pl.lit(i))
-        for i, rule in enumerate(T.RULES)
+        for i, rule in enumerate(T.REPORT_RULES)
     ]
     used = (used if used is not None else frames.empty(frames.USED)).with_columns(role=pl.lit("used"))
     return (pl.concat(parts, how="vertical_relaxed")
@@ -137,44 +138,62 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
             .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items()))
 
 
-def run_suites(checks: pl.DataFrame, *, docs_dir: Path | None = None) -> pl.DataFrame:
-    """`checks` plus `passed`, judged by the suites in expectations/ (NULL for a rule no suite covers).
+class Suites:
+    """The committed GX suites, set up once, judging any number of chunks of check rows."""
 
-    With `docs_dir`, GX Data Docs (a static site, index.html at its root) are built there.
-    """
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    def __init__(self):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm "Calculating Metrics"
-    batch = (ctx.data_sources.add_pandas("xxgk").add_dataframe_asset("checks")
-             .add_batch_definition_whole_dataframe("all"))
-    df = checks.to_pandas()  # DECIMAL -> decimal.Decimal objects: equality stays exact
-    covered: set[str] = set()
-    failed: set[int] = set()
-    for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
-        suite = ctx.suites.add(gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8"))))
-        definition = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
-        run = definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
-        for result in run.results:
-            covered.add(result.expectation_config.meta["rule_id"])
-            if result.success:
-                continue
-            if "unexpected_index_list" not in result.result:
-                raise RuntimeError(f"{path.name}: {result.expectation_config.meta['rule_id']} "
-                                   f"did not run: {result.exception_info}")
-            failed.update(int(i) for row in result.result["unexpected_index_list"] for i in row["check_id"])
-    if docs_dir is not None:
-        ctx.add_data_docs_site("xxgk", {
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars
+        batch = (self.context.data_sources.add_pandas("xxgk").add_dataframe_asset("checks")
+                 .add_batch_definition_whole_dataframe("all"))
+        self.definitions = []
+        for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
+            suite = self.context.suites.add(gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8"))))
+            self.definitions.append((path.name, self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))))
+
+    def judge(self, checks: pl.DataFrame) -> pl.DataFrame:
+        """`checks` (frames.CHECK) plus `passed`, NULL for a rule no suite covers."""
+        df = checks.to_pandas()  # DECIMAL -> decimal.Decimal objects: equality stays exact
+        covered: set[str] = set()
+        failed: set[int] = set()
+        for name, definition in self.definitions:
+            run = definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
+            for result in run.results:
+                covered.add(result.expectation_config.meta["rule_id"])
+                if result.success:
+                    continue
+                if "unexpected_index_list" not in result.result:
+                    raise RuntimeError(f"{name}: {result.expectation_config.meta['rule_id']} "
+                                       f"did not run: {result.exception_info}")
+                failed.update(int(i) for row in result.result["unexpected_index_list"] for i in row["check_id"])
+        passed = ~pl.col("check_id").is_in(list(failed))
+        return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed))
+
+    def build_docs(self, docs_dir: Path) -> None:
+        """GX Data Docs of the validations this object ran (a static site, index.html at its root)."""
+        self.context.add_data_docs_site("xxgk", {
             "class_name": "SiteBuilder", "show_how_to_buttons": False,
             "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                               "base_directory": str(Path(docs_dir).resolve())},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
-        ctx.build_data_docs(site_names=["xxgk"])
-    passed = ~pl.col("check_id").is_in(list(failed))
-    return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed))
+        self.context.build_data_docs(site_names=["xxgk"])
+
+
+def run_suites(checks: pl.DataFrame, *, docs_dir: Path | None = None) -> pl.DataFrame:
+    """`checks` plus `passed`, judged by the suites in expectations/ (NULL for a rule no suite covers).
+
+    With `docs_dir`, GX Data Docs (a static site, index.html at its root) are built there.
+    """
+    suites = Suites()
+    judged = suites.judge(checks)
+    if docs_dir is not None:
+        suites.build_docs(docs_dir)
+    return judged
 
 
 def _number(value: Decimal) -> int | str:
@@ -190,7 +209,8 @@ def rule_failures(checks_with_passed: pl.DataFrame, report_id: str) -> list[dict
 
 
 def expectation_suites() -> dict[str, dict]:
-    """GX suite JSON per rule family (the rule id's prefix: "balance", "range"), from template.RULES."""
+    """GX suite JSON per rule family (the rule id's prefix: "balance", "range", "cross_year",
+    "narrative"), from template.RULES."""
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
 

@@ -12,25 +12,32 @@ CREATE TABLE IF NOT EXISTS meta (
 
 -- Dimensions --------------------------------------------------------------------------------------
 
+-- One issuing body across the names its reports print (pipelines/bodies.py): the key is the canonical
+-- name, places completed from the reports' own text (洪泽区人民政府 whose report prints 淮安市洪泽区 is
+-- 淮安市洪泽区人民政府). Each place column is NULL when no report of the body prints it.
 CREATE TABLE IF NOT EXISTS dim_agency (
-    agency_id       VARCHAR PRIMARY KEY,   -- first 16 hex digits of sha256(name_normalized)
-    name            VARCHAR NOT NULL,      -- as printed (the smallest spelling seen, so load order does not matter)
+    agency_id       VARCHAR PRIMARY KEY,   -- first 16 hex digits of sha256(name)
+    name            VARCHAR NOT NULL,      -- canonical: lowest places + organisation (淮安市洪泽区人民政府)
     name_normalized VARCHAR NOT NULL,      -- NFKC, whitespace removed
     level           VARCHAR NOT NULL,      -- province | prefecture | county | township | department | unknown
-    region          VARCHAR                -- leading place name (e.g. 淮安市), NULL when none is evident
+    province        VARCHAR,               -- 省 / 自治区, or one of the four province-level cities (天津市)
+    prefecture      VARCHAR,               -- the city (地级市, 自治州, 盟, 地区) the body is in or is
+    county          VARCHAR                -- the county-level place (区, 县, 旗, county-level 市) it is in or is
 );
 
 CREATE TABLE IF NOT EXISTS dim_report (
     report_id        VARCHAR PRIMARY KEY,
     agency_id        VARCHAR,              -- NULL when the agency could not be read
+    agency_name      VARCHAR,              -- the body's name as this report prints it
     report_year      INTEGER,
     template_version VARCHAR,              -- '2019' | '2021'
-    scope            VARCHAR,
+    scope            VARCHAR,              -- self | jurisdiction_aggregate | unknown
     source_uri       VARCHAR NOT NULL,
     sha256           VARCHAR NOT NULL,
     media_type       VARCHAR,
     encoding         VARCHAR,
-    published_date   DATE,
+    published_date   DATE,                 -- the signing date printed at the end of the report
+    first_seen       TIMESTAMP,            -- UTC; when the landing zone first fetched these bytes
     parser_version   VARCHAR,
     dq_status        VARCHAR NOT NULL,     -- 'failed' if an error-severity check failed, else 'passed'
     extract_status   VARCHAR NOT NULL,     -- 'complete' | 'partial' (see unread_row for what was not read)
@@ -38,7 +45,13 @@ CREATE TABLE IF NOT EXISTS dim_report (
     status_applications       VARCHAR NOT NULL,
     status_review_litigation  VARCHAR NOT NULL,
     content_hash     VARCHAR NOT NULL,     -- hash of everything loaded for the report; equal hash = no-op reload
-    loaded_at        TIMESTAMP NOT NULL    -- UTC; changes only when content_hash changes
+    loaded_at        TIMESTAMP NOT NULL,   -- UTC; changes only when content_hash changes
+    -- Report identity (pipelines/identity.py): one current report per body, year and scope.
+    status           VARCHAR NOT NULL DEFAULT 'current',  -- current | superseded | retired
+    superseded_by    VARCHAR,              -- the current report of the same identity, when superseded
+    status_reason    VARCHAR,              -- why: which date made the other one newer, or that the source vanished
+    status_since     TIMESTAMP,            -- UTC; when the status last changed
+    retired_at       TIMESTAMP             -- UTC; set while no source serves these bytes
 );
 
 CREATE TABLE IF NOT EXISTS dim_outcome (
@@ -89,9 +102,25 @@ CREATE TABLE IF NOT EXISTS dim_result (
 CREATE TABLE IF NOT EXISTS dim_rule (
     rule_id     VARCHAR PRIMARY KEY,
     description VARCHAR NOT NULL,
-    severity    VARCHAR NOT NULL,          -- error | warning
-    along       VARCHAR NOT NULL,          -- applicant | outcome | proceeding | cell
-    comparison  VARCHAR NOT NULL           -- equal | non_negative
+    severity    VARCHAR NOT NULL,          -- error (hard rule) | warning (soft rule)
+    along       VARCHAR NOT NULL,          -- applicant | outcome | proceeding | cell | item | statement
+    comparison  VARCHAR NOT NULL,          -- equal | non_negative
+    kind        VARCHAR NOT NULL,          -- report | cross_year | narrative
+    title_zh    VARCHAR NOT NULL           -- the rule in a few Chinese words
+);
+
+-- Which cells each balance identity adds up, per template version: the identity lhs − rhs = 0 with
+-- each cell's coefficient (+1 / −1). v_dq_localisation reads it to find the one wrong cell.
+CREATE TABLE IF NOT EXISTS dim_rule_cell (
+    template    VARCHAR NOT NULL,
+    rule_id     VARCHAR NOT NULL,
+    column_code VARCHAR NOT NULL,          -- the place, as in dq_result
+    grp         VARCHAR NOT NULL,          -- identities that share cells: applications, or one proceeding
+    section     VARCHAR NOT NULL,          -- applications | review_litigation
+    row_code    VARCHAR NOT NULL,          -- outcome_code / proceeding_code
+    col_code    VARCHAR NOT NULL,          -- applicant_code / result_code
+    coeff       INTEGER NOT NULL,
+    PRIMARY KEY (template, rule_id, column_code, row_code, col_code)
 );
 
 -- Facts -------------------------------------------------------------------------------------------
@@ -132,19 +161,33 @@ CREATE TABLE IF NOT EXISTS fact_review_litigation (
     PRIMARY KEY (report_id, proceeding_code, result_code)
 );
 
+-- Numbers the prose states plainly (pipelines/narrative.py), for the narrative soft rule.
+CREATE TABLE IF NOT EXISTS fact_narrative (
+    report_id      VARCHAR NOT NULL,
+    statement_code VARCHAR NOT NULL,       -- received | carried_over | total_handled | carried_forward | review | litigation
+    value          BIGINT NOT NULL,
+    ref            VARCHAR,                -- where the statement starts
+    excerpt        VARCHAR,                -- the words around it
+    PRIMARY KEY (report_id, statement_code)
+);
+
 -- Data quality and failures -----------------------------------------------------------------------
 
+-- Report rules are loaded with their report; warehouse rules (cross-year, narrative) are recomputed
+-- over the current reports on every run. Every row is judged by the GX suites once and its verdict
+-- kept until its sides change or the rules do (meta.rules_fingerprint).
 CREATE TABLE IF NOT EXISTS dq_result (
     report_id   VARCHAR NOT NULL,
     rule_id     VARCHAR NOT NULL,
-    column_code VARCHAR NOT NULL,          -- the place the rule was applied (column, row, proceeding, cell)
+    column_code VARCHAR NOT NULL,          -- the place the rule was applied (column, row, proceeding, cell, item, statement)
     lhs         DECIMAL(18, 2),
     rhs         DECIMAL(18, 2),
-    passed      BOOLEAN,                   -- NULL when a side could not be computed
+    passed      BOOLEAN,                   -- NULL when no suite judges the rule
     severity    VARCHAR NOT NULL,
     role        VARCHAR NOT NULL,          -- 'tested', or 'used': the identity was used to read the report
                                            -- (to cut a digit run or place a row), so it holds by construction
-    run_id      VARCHAR NOT NULL,          -- the run that last changed the report's rows
+    run_id      VARCHAR NOT NULL,          -- the run that last judged the row
+    related_report_id VARCHAR,             -- cross-year rules: the same body's report of the year before
     PRIMARY KEY (report_id, rule_id, column_code)
 );
 
@@ -158,6 +201,32 @@ CREATE TABLE IF NOT EXISTS unread_row (
     candidates VARCHAR                     -- JSON list of the possible readings (cell texts), or NULL
 );
 
+-- One row per run: what the warehouse held and how much of it failed, so trends can be drawn.
+CREATE TABLE IF NOT EXISTS dq_run (
+    run_id             VARCHAR PRIMARY KEY,
+    finished_at        TIMESTAMP NOT NULL, -- UTC
+    rules_fingerprint  VARCHAR NOT NULL,
+    reports_loaded     INTEGER NOT NULL,   -- written this run (new or changed)
+    checks_judged      BIGINT NOT NULL,    -- check rows GX judged this run (the rest kept their verdict)
+    reports_current    INTEGER NOT NULL,
+    reports_superseded INTEGER NOT NULL,
+    reports_retired    INTEGER NOT NULL,
+    reports_failed     INTEGER NOT NULL,   -- current reports failing a hard rule
+    reports_warned     INTEGER NOT NULL,   -- current reports failing a soft rule
+    documents_failed   INTEGER NOT NULL    -- documents that could not be read (not retired)
+);
+
+-- Run × rule, over the current reports.
+CREATE TABLE IF NOT EXISTS dq_run_rule (
+    run_id          VARCHAR NOT NULL,
+    rule_id         VARCHAR NOT NULL,
+    severity        VARCHAR NOT NULL,
+    reports_checked INTEGER NOT NULL,
+    reports_failed  INTEGER NOT NULL,
+    checks_failed   INTEGER NOT NULL,
+    PRIMARY KEY (run_id, rule_id)
+);
+
 CREATE TABLE IF NOT EXISTS ingest_error (
     source_uri VARCHAR NOT NULL,
     sha256     VARCHAR NOT NULL,           -- '' when the bytes were never obtained
@@ -165,6 +234,7 @@ CREATE TABLE IF NOT EXISTS ingest_error (
     error      VARCHAR NOT NULL,
     first_seen TIMESTAMP NOT NULL,         -- UTC
     last_seen  TIMESTAMP NOT NULL,         -- UTC
+    retired_at TIMESTAMP,                  -- UTC; set while the document is no longer served (or the source fetches again)
     PRIMARY KEY (source_uri, sha256, stage)
 );
 

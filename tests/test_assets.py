@@ -13,20 +13,21 @@ from assets import materialize
 from assets.definitions import check_name, defs, inbox_sensor
 from assets.resources import XxgkPaths, resources
 from pipelines import load
+from pipelines import template as T
 from pipelines.template import RULES
 
-from conftest import SEEDS, gold_of
+from conftest import PUBLIC, SAMPLE, SEEDS, gold_of
 
 GOLD = [gold_of(seed) for seed in SEEDS]
 BALANCE = "balance.received_plus_carried_equals_handled_plus_forward"
 
 
-def deployment(root: Path) -> XxgkPaths:
-    """The seeds as the sample source of a deployment under `root`, with an empty inbox."""
+def deployment(root: Path, reports=SEEDS) -> XxgkPaths:
+    """`reports` (the seeds) as the sample source of a deployment under `root`, with an empty inbox."""
     sample, inbox = root / "sample", root / "raw" / "inbox"
     sample.mkdir()
     inbox.mkdir(parents=True)
-    for seed in SEEDS:
+    for seed in reports:
         shutil.copy(seed, sample)
     toml = root / "sources.toml"
     toml.write_text(f'[[source]]\nuri = "{sample}"\n[[source]]\nuri = "{inbox}"\n', encoding="utf-8")
@@ -118,10 +119,15 @@ def test_a_check_per_rule_reports_the_failures(seeded):
 
 
 def test_second_run_changes_nothing(seeded, instance):
+    """Only the run history grows (dq_run, dq_run_rule: one more row per run, by design)."""
     paths, _ = seeded
     before = digest(paths)
     assert materialize.run(with_paths(paths), instance).success
-    assert digest(paths) == before
+    after = digest(paths)
+    assert {t for t in before if before[t] != after[t]} == {"dq_run", "dq_run_rule"}
+    assert query(paths, "SELECT count(*), count(DISTINCT rules_fingerprint) FROM dq_run") == [(2, 1)]
+    assert query(paths, "SELECT checks_judged, reports_loaded FROM dq_run ORDER BY finished_at DESC LIMIT 1") == [
+        (0, 0)]  # nothing new: every verdict kept
 
 
 def test_summary(seeded, monkeypatch):
@@ -129,7 +135,7 @@ def test_summary(seeded, monkeypatch):
     root = Path(paths.sources_toml).parent
     monkeypatch.chdir(root)  # as `make run` runs: in the project root
     text = materialize.summary(paths)
-    assert f"reports loaded: {len(SEEDS)}" in text and "documents failed: 0" in text
+    assert f"reports current: {len(SEEDS)} (superseded 0, retired 0)" in text and "documents failed: 0" in text
     assert f"000_c7925c89c326f8ac.txt  黄石经济技术开发区·铁山区  2020: {BALANCE}" in text
     assert "warehouse: warehouse/xxgk.duckdb\n" in text and "data quality: warehouse/dq/index.html" in text
     assert str(root) not in text
@@ -141,6 +147,28 @@ def test_sources_are_recorded_relative_to_the_project_root(seeded):
         [f"sample/{seed.name}" for seed in SEEDS]
     manifest = (Path(paths.raw_dir) / "manifest.jsonl").read_text(encoding="utf-8")
     assert str(Path(paths.sources_toml).parent) not in manifest
+
+
+def test_a_quiet_night_shows_the_failures_of_the_warehouse(tmp_path, instance):
+    """The sample corpus run twice, nothing new the second time: the asset checks of both runs show the
+    7 failures the gold files expect (seed 000's five, p001's two), read from the warehouse."""
+    paths = deployment(tmp_path, sorted(SAMPLE.iterdir()))
+    expected = sorted((gold["source"], f["rule"], f["column"], str(f["lhs"]), str(f["rhs"]))
+                      for gold in map(gold_of, [*SEEDS, *PUBLIC]) for f in gold["expected_rule_failures"])
+    assert len(expected) == 7
+    for night in (1, 2):
+        result = materialize.run(with_paths(paths), instance)
+        assert result.success
+        failures = []
+        for e in result.get_asset_check_evaluations():
+            rule = e.metadata["rule"].value
+            if T.RULE_BY_ID[rule].severity == "error":
+                table = e.metadata["failures"].value
+                rows = [line.strip("| ").split(" | ") for line in table.splitlines()[2:]] if table != "none" else []
+                failures += [(source, rule, column, lhs, rhs) for source, _, column, lhs, rhs in rows]
+                assert e.metadata["failed"].value == len(rows)
+        assert sorted(failures) == expected, night
+    assert query(paths, "SELECT reports_loaded FROM dq_run ORDER BY finished_at") == [(8,), (0,)]
 
 
 def test_inbox_sensor_runs_the_job_for_a_new_file(tmp_path, instance):

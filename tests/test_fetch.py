@@ -118,7 +118,8 @@ def test_directory_source_lands_every_file(tmp_path):
     assert names == [f"src/{seed.name}" for seed in SEEDS] + ["src/EMPTY.TXT"]
     for f in result.files:
         data = (tmp_path / f.source_uri).read_bytes()
-        assert f == RawFile(sha(data), tmp_path / "raw" / f"{sha(data)}.txt", f.source_uri, len(data), None, None)
+        assert f == RawFile(sha(data), tmp_path / "raw" / f"{sha(data)}.txt", f.source_uri, len(data), None, None,
+                            f.first_seen)
         assert f.path.read_bytes() == data
     assert result.files[-1].size == 0  # empty files land too; decoding reports them
     assert [(done, total) for done, total, _ in calls] == [(i, 6) for i in range(1, 7)]
@@ -140,7 +141,8 @@ def test_content_addressing(tmp_path):
     assert [e["source_uri"] for e in manifest(raw)] == ["a/report.txt", "b/copy.TXT"]
     mtime = first.files[0].path.stat().st_mtime_ns
     again = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
-    assert again.files == first.files and len(manifest(raw)) == 2
+    assert again.files == first.files and len(manifest(raw)) == 2  # first_seen included: it is kept
+    assert first.files[0].first_seen == first.files[1].first_seen  # when the bytes, not the source, came first
     assert first.files[0].path.stat().st_mtime_ns == mtime  # not rewritten
 
 

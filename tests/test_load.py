@@ -7,7 +7,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines import frames, load
+from pipelines import bodies, frames, load
 from pipelines import template as T
 
 RID = "r0000000000000001"
@@ -37,12 +37,15 @@ BALANCED = dict(
 
 
 def report(agency: str = "淮安市洪泽区人民政府") -> pl.DataFrame:
+    body = bodies.resolve(agency)
     return pl.DataFrame([{
         "report_id": RID, "source_uri": "file:///sample/003.txt", "sha256": "ab" * 32,
         "media_type": "text/plain", "encoding": "utf-8", "agency": agency, "report_year": 2021,
-        "template_version": T.T2021, "scope": "本级", "published_date": date(2022, 1, 28),
-        "parser_version": "0.1.0", "extract_status": "complete", "status_proactive": "read",
-        "status_applications": "read", "status_review_litigation": "read",
+        "template_version": T.T2021, "scope": "self", "published_date": date(2022, 1, 28),
+        "parser_version": "0.2.0", "first_seen": datetime(2022, 2, 1, 8), "body": body.name,
+        "level": body.level, "province": body.province, "prefecture": body.prefecture, "county": body.county,
+        "extract_status": "complete", "status_proactive": "read", "status_applications": "read",
+        "status_review_litigation": "read",
     }], schema=frames.REPORT)
 
 
@@ -110,9 +113,9 @@ def test_load_then_query_facts(con):
                    "AND applicant_code = 'total'").fetchone() == (6, "6", "table1:received:total")
     assert con.sql("SELECT value FROM fact_proactive WHERE item_code = 'fees'").fetchone() == (Decimal("2400.00"),)
     assert con.sql("SELECT count(*) FROM fact_review_litigation").fetchone() == (15,)
-    agency = con.sql("SELECT a.name, a.level, a.region, r.dq_status FROM dim_report r "
-                     "JOIN dim_agency a USING (agency_id)").fetchone()
-    assert agency == ("淮安市洪泽区人民政府", "county", "淮安市", "passed")
+    agency = con.sql("SELECT a.name, a.level, a.province, a.prefecture, a.county, r.agency_name, r.dq_status "
+                     "FROM dim_report r JOIN dim_agency a USING (agency_id)").fetchone()
+    assert agency == ("淮安市洪泽区人民政府", "county", None, "淮安市", "洪泽区", "淮安市洪泽区人民政府", "passed")
 
 
 def test_same_report_twice_gives_identical_tables(con):
@@ -254,19 +257,3 @@ def test_publish_makes_a_read_only_copy(tmp_path, con):
         assert analyst.sql("SELECT disclosure_rate_handled FROM v_report_summary").fetchone() == (0.5,)
         with pytest.raises(duckdb.Error):
             analyst.execute("DELETE FROM dim_report")
-
-
-@pytest.mark.parametrize("name, level, region", [
-    ("湖北省人民政府", "province", "湖北省"),
-    ("北京市人民政府", "province", "北京市"),
-    ("淮安市人民政府", "prefecture", "淮安市"),
-    ("天津市东丽区人民政府", "county", "天津市"),
-    ("淮安市洪泽区 高良涧街道办事处", "township", "淮安市"),
-    ("上海市人民政府办公厅", "department", "上海市"),
-    ("国务院办公厅", "department", None),
-    ("中国人民银行", "unknown", None),
-])
-def test_agency_level_and_region(name, level, region):
-    row = load.agency_row(name)
-    assert (row["level"], row["region"]) == (level, region)
-    assert row["agency_id"] == load.agency_row(name.replace("市", "市 "))["agency_id"]

@@ -56,7 +56,7 @@ def test_places_per_rule():
     places = {"applicant": 7, "outcome": rows, "proceeding": 1}
     cells = apps.height + review.height + proactive.filter(pl.col("metric_code") != "change").height
     assert dict(checks_of(g).group_by("rule_id").len().iter_rows()) == {
-        r.id: places.get(r.along, cells) for r in T.RULES}
+        r.id: places.get(r.along, cells) for r in T.REPORT_RULES}
 
 
 @pytest.mark.parametrize(("seed", "item", "value"), [("000", "fees", -2), ("002", "licensing", -3)])
