@@ -44,9 +44,9 @@ SECTIONS = ("proactive", "applications", "review_litigation")
 TITLES = {"proactive": "section 二", "applications": "section 三", "review_litigation": "section 四"}
 _UNKNOWN = "?"
 _N_APPLICANT = len(T.APPLICANT_CODES)
-_ROW_RULE = next(r for r in T.RULES if r.along == "outcome")
-_COLUMN_RULES = tuple(r for r in T.RULES if r.along == "applicant")
-_PROCEEDING_RULES = tuple(r for r in T.RULES if r.along == "proceeding")
+_ROW_RULE = next(r for r in T.REPORT_RULES if r.along == "outcome")
+_COLUMN_RULES = tuple(r for r in T.REPORT_RULES if r.along == "applicant")
+_PROCEEDING_RULES = tuple(r for r in T.REPORT_RULES if r.along == "proceeding")
 
 
 @dataclass(frozen=True)

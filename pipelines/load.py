@@ -150,7 +150,7 @@ def agency_row(body: Body) -> dict:
 
 def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applications: pl.DataFrame,
                  proactive: pl.DataFrame, review_litigation: pl.DataFrame, checks: pl.DataFrame,
-                 run_id: str, unread: pl.DataFrame | None = None, statements: pl.DataFrame | None = None) -> int:
+                 run_id: str, statements: pl.DataFrame | None = None, unread: pl.DataFrame | None = None) -> int:
     """Replace the rows of these reports (dim_report, facts, dq_result, unread_row) in one transaction.
 
     `reports` has frames.REPORT rows, `checks` is frames.CHECK plus a Boolean `passed`, `unread`

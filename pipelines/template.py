@@ -243,7 +243,7 @@ class Rule:
     `kind` says what a rule needs: "report" rules need one report's tables (pipelines.validate
     builds their checks); "cross_year" rules need the same body's report of the year before and
     "narrative" rules the numbers stated in the prose, so they are computed over the warehouse
-    (pipelines.dq). Soft rules are warnings: they have legitimate exceptions (template.md §4.2).
+    (pipelines.dq). Soft rules are warnings: they have legitimate exceptions (docs/template.md §4.2).
     """
 
     id: str

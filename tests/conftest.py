@@ -6,7 +6,9 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))
 PUBLIC = sorted((FIXTURES / "public").glob("*.pdf"))
+DAMAGED = sorted((FIXTURES / "damaged").glob("*.txt"))
 SAMPLE = Path(__file__).parents[1] / "data" / "raw" / "sample"
+SAMPLE_FILES = [*SEEDS, *PUBLIC, *DAMAGED]  # the bundled sample corpus: every file has its gold
 
 
 def gold_of(path: Path) -> dict:

@@ -57,7 +57,9 @@ def load_gold(con, path: Path, *, report_id: str, agency: str, year: int, scope:
         "report_id": report_id, "source_uri": f"/reports/{report_id}.txt", "sha256": (report_id * 64)[:64],
         "media_type": "text/plain", "encoding": "utf-8", "agency": agency, "report_year": year,
         "template_version": template, "scope": scope, "published_date": published,
-        "parser_version": "test", "first_seen": first_seen or datetime(year + 1, 2, 1), "body": body.name,
+        "parser_version": "test", "extract_status": "complete", "status_proactive": "read",
+        "status_applications": "read", "status_review_litigation": "read",
+        "first_seen": first_seen or datetime(year + 1, 2, 1), "body": body.name,
         "level": body.level, "province": body.province, "prefecture": body.prefecture, "county": body.county,
     }], schema=frames.REPORT)
     said = pl.DataFrame([(report_id, code, value, "line 1", f"…{value}件…") for code, value in

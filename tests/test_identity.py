@@ -9,7 +9,7 @@ import pytest
 
 from pipelines import batch, fetch, identity, load
 
-from conftest import SAMPLE, SEEDS
+from conftest import SAMPLE, SAMPLE_FILES, SEEDS
 from gold import load_gold
 
 SEED_003 = SEEDS[3]  # 东丽区人民政府 2022, received 1600; prints no signing date
@@ -69,7 +69,7 @@ def test_vanished_source_is_retired_and_comes_back(sample):
         status, retired_at = con.execute("SELECT status, retired_at FROM v_report_versions "
                                          "WHERE source_uri LIKE '%p001.pdf'").fetchone()
         assert status == "retired" and retired_at is not None
-        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (len(SAMPLE_FILES) - 1,)
         assert con.execute("SELECT count(*) FROM v_dq_failures WHERE source_uri LIKE '%p001.pdf'").fetchone() == (0,)
         # p002 (2024) has no year before any more
         assert con.execute("SELECT count(*) FROM v_year_over_year").fetchone() == (0,)
@@ -81,7 +81,7 @@ def test_vanished_source_is_retired_and_comes_back(sample):
     with night(sample, sample / "sample", sample / "inbox", run_id="n3") as con:
         assert con.execute("SELECT status, retired_at FROM v_report_versions "
                            "WHERE source_uri LIKE '%p001.pdf'").fetchone() == ("current", None)
-        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (8,)
+        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (len(SAMPLE_FILES),)
         assert con.execute("SELECT count(*) FROM v_year_over_year").fetchone() == (1,)
 
 
@@ -89,7 +89,7 @@ def test_unreachable_source_retires_nothing(sample):
     night(sample, sample / "sample", run_id="n1").close()
     shutil.rmtree(sample / "sample")  # the directory is gone: the run cannot look inside it
     with night(sample, sample / "sample", run_id="n2") as con:
-        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (8,)
+        assert con.execute("SELECT count(*) FROM v_report_summary").fetchone() == (len(SAMPLE_FILES),)
         assert con.execute("SELECT stage FROM ingest_error WHERE retired_at IS NULL").fetchall() == [("fetch",)]
 
 

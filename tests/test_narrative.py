@@ -1,6 +1,6 @@
 """Numbers the prose states plainly, read from the sample reports, and the soft rules on the sample.
 
-Expected statements are those template.md §6.1 and the gold notes list for each report."""
+Expected statements are those docs/template.md §6.1 and the gold notes list for each report."""
 
 from decimal import Decimal
 

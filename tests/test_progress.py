@@ -92,4 +92,4 @@ def test_make_run_shows_each_stage_on_a_terminal(tmp_path):
     for line in (f"fetched {n}/{n} files", f"extracted {n}/{n} documents", f"checked {n}/{n} reports",
                  f"loaded {n}/{n} reports"):
         assert re.search(re.escape(line) + r" \([\d,.]+/s\)\r?\n", shown), line
-    assert f"reports loaded: {n}" in shown
+    assert f"reports current: {n}" in shown
