@@ -19,7 +19,7 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-_transaction = load._transaction
+_transaction = load.transaction
 
 
 @contextmanager
@@ -31,7 +31,7 @@ def traced(con):
 
 
 def main(source: Path, work: Path) -> None:
-    load._transaction = traced  # the real transaction, with markers around its body
+    load.transaction = traced  # the real transaction, with markers around its body
     db = work / "xxgk.duckdb"
     with runlock.hold(db):
         say("FETCH")

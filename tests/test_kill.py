@@ -23,8 +23,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import corpus  # noqa: E402
 
 TRIES = int(os.environ.get("XXGK_KILL_TRIES", "2"))
-# Columns that say when or by which run a row was written; everything else must be equal.
-WHEN = {"dim_report": ["loaded_at"], "dq_result": ["run_id"], "ingest_error": ["first_seen", "last_seen"]}
+# Columns that say when or by which run a row was written, or what that one run did (a re-run after a
+# kill writes what the killed run did not; a supersession reason and the content hash include fetch
+# times); everything else must be equal.
+WHEN = {"dim_report": ["loaded_at", "first_seen", "status_since", "status_reason", "content_hash"],
+        "dq_result": ["run_id"],
+        "ingest_error": ["first_seen", "last_seen"],
+        "dq_run": ["run_id", "finished_at", "reports_loaded", "checks_judged"], "dq_run_rule": ["run_id"]}
 
 
 def start(source: Path, work: Path) -> subprocess.Popen:
