@@ -6,7 +6,12 @@ encodings; a few per cent get one section 三/四 cell bumped so that some rules
 general regexes over delimited table cells, not per-file rules. The first copy of each seed keeps
 its numbers, years and agency, so its extraction must equal the seed's gold exactly.
 
-    .venv/bin/python benchmarks/corpus.py --reports 3000   # writes benchmarks/out/corpus/
+With `html_share`, that share of the copies are government web pages instead: the seed's gold,
+scaled, moved and renamed the same way, rendered by tests/fixtures/make_html_docx.py as the
+seed's HTML fixture is (CMS page or Word "save as web page", its encoding, merged headers,
+Word-pasted cell markup), so a mixed corpus costs what the HTML adapter costs on real pages.
+
+    .venv/bin/python benchmarks/corpus.py --reports 3000 [--html-share 0.5]   # writes benchmarks/out/corpus/
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import random
 import re
 import shutil
+import sys
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = ROOT / "tests" / "fixtures" / "seeds"
 OUT = ROOT / "benchmarks" / "out"
-VERSION = 1  # bump when the generator changes, so a stale corpus is rebuilt
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))  # make_html_docx, the HTML fixtures' renderer
+VERSION = 2  # bump when the generator changes, so a stale corpus is rebuilt
 
 ENCODINGS = {"utf-8": 0.5, "utf-8-sig": 0.15, "gb18030": 0.25, "utf-16": 0.1}
 PERTURBED_SHARE = 0.04
@@ -100,16 +107,55 @@ def variant(seed: Path, seed_agency: str | None, index: int, rng: random.Random,
     return text, Entry(name, seed.name, factor, shift, agency, encoding, perturbed)
 
 
+def _scaled_gold(gold: dict, factor: int, shift: int, agency: str | None) -> dict:
+    """The gold as a copy prints it: every value times `factor`, years moved, the agency renamed."""
+    def times(value):
+        return f"{Decimal(value) * factor:f}" if isinstance(value, str) else value * factor
+
+    return {**gold, "year": gold["year"] + shift, "agency": agency or gold["agency"],
+            "published": (f"{int(gold['published'][:4]) + shift}{gold['published'][4:]}"
+                          if gold["published"] else None),
+            "applications": {row: {col: v * factor for col, v in cells.items()}
+                             for row, cells in gold["applications"].items()},
+            "review_litigation": {row: {col: v * factor for col, v in cells.items()}
+                                  for row, cells in gold["review_litigation"].items()},
+            "proactive": [{**p, "value": times(p["value"])} for p in gold["proactive"]]}
+
+
+def html_variant(seed: Path, gold: dict, index: int, rng: random.Random, original: bool) -> tuple[bytes, Entry]:
+    """Copy number `index` of a seed as a web page rendered from its gold (see the module docstring)."""
+    import make_html_docx as pages  # tests/fixtures: the renderer of the HTML fixtures
+
+    factor, shift, agency, perturbed = 1, 0, None, None
+    if not original:
+        factor, shift = int(10 ** rng.uniform(0, 2.5)), rng.randint(-1, 3)
+        agency = rng.choice(CITIES) + rng.choice(DISTRICTS) + ("人民政府" if gold["agency"].endswith("人民政府") else "")
+    copy = _scaled_gold(gold, factor, shift, agency)
+    if not original and rng.random() < PERTURBED_SHARE:
+        row = rng.choice(sorted(copy["applications"]))
+        col = rng.choice(sorted(copy["applications"][row]))
+        old = copy["applications"][row][col]
+        copy["applications"] = {**copy["applications"], row: {**copy["applications"][row], col: old + rng.randint(1, 3)}}
+        perturbed = f"{old}→{copy['applications'][row][col]}"
+    kind, encoding, meta, opts = pages.HTML_PAGES[seed.name[:3]]
+    page = pages.word_page(copy, opts) if kind == "word" else pages.cms_page(copy, meta or "", opts)
+    # An index number comment keeps every copy's bytes, so its report_id, unique.
+    page = f"<!-- 索引号：XXGK-BENCH-{index:06d} -->\n{page}"
+    name = f"{index:05d}_{encoding}.html"
+    return page.encode(encoding), Entry(name, seed.name, factor, shift, agency, encoding, perturbed)
+
+
 def seeds() -> list[tuple[Path, dict]]:
     """The seed files with their gold JSON."""
     return [(p, json.loads((SEEDS_DIR / "gold" / f"{p.stem}.json").read_text(encoding="utf-8")))
             for p in sorted(SEEDS_DIR.glob("*.txt"))]
 
 
-def build(out_dir: Path, reports: int, seed: int = 0) -> list[Entry]:
-    """Write the corpus to `out_dir` (with manifest.json), or reuse it if made with the same settings."""
+def build(out_dir: Path, reports: int, seed: int = 0, html_share: float = 0.0) -> list[Entry]:
+    """Write the corpus to `out_dir` (with manifest.json), or reuse it if made with the same settings.
+    `html_share` of the copies are web pages (every 1/html_share-th one, the originals included)."""
     manifest = out_dir / "manifest.json"
-    settings = {"version": VERSION, "reports": reports, "seed": seed}
+    settings = {"version": VERSION, "reports": reports, "seed": seed, "html_share": html_share}
     if manifest.is_file():
         found = json.loads(manifest.read_text(encoding="utf-8"))
         entries = [Entry(**e) for e in found.pop("files")]
@@ -123,10 +169,17 @@ def build(out_dir: Path, reports: int, seed: int = 0) -> list[Entry]:
     rng = random.Random(seed)
     sources = seeds()
     entries = []
+    html = 0
     for i in range(reports):
         path, gold = sources[i % len(sources)]
-        text, entry = variant(path, gold["agency"], i, rng, original=i < len(sources))
-        (out_dir / entry.name).write_bytes(text.encode(entry.encoding))
+        original = i < len(sources)
+        if html_share and (html + 1) / (i + 1) <= html_share:  # evenly spread, exactly the share
+            html += 1
+            data, entry = html_variant(path, gold, i, rng, original)
+        else:
+            text, entry = variant(path, gold["agency"], i, rng, original)
+            data = text.encode(entry.encoding)
+        (out_dir / entry.name).write_bytes(data)
         entries.append(entry)
     manifest.write_text(json.dumps({**settings, "files": [asdict(e) for e in entries]},
                                    ensure_ascii=False, indent=1), encoding="utf-8")
@@ -137,9 +190,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--html-share", type=float, default=0.0, help="share of web pages, e.g. 0.5")
     parser.add_argument("--out", type=Path, default=OUT / "corpus")
     args = parser.parse_args()
-    entries = build(args.out, args.reports, args.seed)
+    entries = build(args.out, args.reports, args.seed, args.html_share)
     size = sum((args.out / e.name).stat().st_size for e in entries)
     print(f"{len(entries)} reports, {size / 2**20:.1f} MB in {args.out}")
 
