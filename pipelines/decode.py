@@ -59,7 +59,7 @@ def decode_text(data: bytes, source: str, declared: str | None = None) -> Decode
     if binary:
         raise fail("binary content, not text")
     if declared and (encoding := codec(declared)) and (text := _strict(data, encoding)) is not None \
-            and _score(text):
+            and _anchored(text):
         return _checked(text, encoding, "declared", fail)
 
     decodings = {}
@@ -109,9 +109,9 @@ def utf16_pattern(data: bytes) -> str | None:
     """
     if len(data) % 2:
         return None
-    pairs = list(zip(data[:65536:2], data[1:65536:2]))
-    le = sum(high == 0 and 0 < low < 0x4E for low, high in pairs)
-    be = sum(low == 0 and 0 < high < 0x4E for low, high in pairs)
+    even, odd = data[:65536:2], data[1:65536:2]
+    le = _both(even.translate(_ASCII_LOW), odd.translate(_NUL))
+    be = _both(odd.translate(_ASCII_LOW), even.translate(_NUL))
     if le > 2 * be:
         return "utf-16-le"
     if be > 2 * le:
@@ -119,13 +119,27 @@ def utf16_pattern(data: bytes) -> str | None:
     return None
 
 
+# Byte → 1 where it counts, else 0, for counting byte pairs without a Python loop.
+_NUL = bytes([1] + [0] * 255)
+_ASCII_LOW = bytes([0] + [1] * 0x4D + [0] * (256 - 0x4E))
+
+
+def _both(a: bytes, b: bytes) -> int:
+    """How many positions are 1 in both 0/1 byte strings."""
+    return (int.from_bytes(a, "big") & int.from_bytes(b, "big")).bit_count()
+
+
 def _score(text: str) -> int:
     return sum(text.count(word) for word in ANCHORS)
 
 
+def _anchored(text: str) -> bool:
+    return any(word in text for word in ANCHORS)
+
+
 def _checked(text: str, encoding: str, method: str, fail) -> Decoded:
     """The decoding, if it reads as a report; newlines as \\n, no leading U+FEFF."""
-    if not _score(text):
+    if not _anchored(text):
         raise fail(f"decoded as {encoding} ({method}) but none of the template's words appear; "
                    "not a report, or the wrong encoding")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

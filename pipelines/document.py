@@ -16,6 +16,8 @@ class Ref:
     node: str | None = None
 
     def __str__(self) -> str:
+        if self.page is None and self.bbox is None and self.node is None and self.line is not None:
+            return f"line {self.line}"  # a text line, by far the most common
         parts = []
         if self.page is not None:
             parts.append(f"page {self.page}")

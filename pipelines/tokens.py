@@ -79,9 +79,12 @@ _PROSE = re.compile(r"[，。；：,;:]")
 _QUOTES = dict.fromkeys(map(ord, "“”\"'‘’「」『』"))
 
 
+_DIGIT_ENUMERATOR = re.compile(r"(\d)[、.]")
+
+
 def _norm(text: str) -> str:
     """Text as labels are searched in it: NFKC, no whitespace or quotes, enumerators as "1."."""
-    return re.sub(r"(\d)[、.]", r"\1.", clean(text).translate(_QUOTES))
+    return _DIGIT_ENUMERATOR.sub(r"\1.", clean(text).translate(_QUOTES))
 
 
 def _surfaces(labels: list[str]) -> re.Pattern:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from .labels import clean
 
@@ -30,6 +31,7 @@ class CellValue:
         return self.kind != "text"
 
 
+@lru_cache(maxsize=1 << 16)  # the same cell texts recur in every report
 def parse(text: str) -> CellValue:
     s = clean(text).replace("\u2212", "-").replace(",", "")
     if not s:
@@ -44,6 +46,7 @@ def parse(text: str) -> CellValue:
     return CellValue("number", number, _UNIT_SCALE.get(unit or ""), note)
 
 
+@lru_cache(maxsize=1 << 16)
 def is_page_mark(text: str) -> bool:
     """A decorated page number ("- 3 -", "第3页"): never a value, unlike a bare 3 or a -3."""
     s = clean(text)

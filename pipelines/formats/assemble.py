@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -44,13 +45,16 @@ def out_of_memory(error: etree.Error) -> bool:
         or "Memory allocation failed" in str(error)
 
 
+_CJK_CHAR = re.compile(rf"[{CJK}]")
+
+
 def join_lines(lines: list[str]) -> str:
     """The lines of one cell as its text: no separator where both sides are CJK (labels wrap mid-word)."""
     out = ""
     for line in lines:
         if not line:
             continue
-        if out and not (re.match(rf"[{CJK}]", out[-1]) and re.match(rf"[{CJK}]", line[0])):
+        if out and not (_CJK_CHAR.match(out[-1]) and _CJK_CHAR.match(line[0])):
             out += " "
         out += line
     return out
@@ -73,7 +77,7 @@ class RawCell:
     rowspan: int = 1
     colspan: int = 1
 
-    @property
+    @cached_property
     def text(self) -> str:
         return join_lines([i.text for i in self.items if isinstance(i, TextItem)])
 

@@ -5,7 +5,7 @@ Decoding follows WHATWG order: BOM, then the charset of the HTTP header, then a 
 if it decodes the bytes strictly into text with the template's words; GB2312/GBK labels decode as
 GB18030 and Big5 as cp950.
 
-The page is parsed with lxml.html and walked in document order:
+The page is parsed with lxml (libxml2's HTML parser) and walked in document order:
 - scripts, styles, forms controls, hidden elements (`display:none`, `hidden`), comments (MS Office
   conditional comments included; the content of "downlevel-revealed" `<![if ...]>` blocks stays, as
   browsers show it), `<nav>`, `<aside>`, and `<header>`/`<footer>` outside an article are dropped;
@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import lxml.html
 from lxml import etree
 
 from .. import template as T
@@ -91,10 +90,19 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _REPORT_WORDS = (*T.TABLE_SIGNATURES.values(), T.APPLICANT_HEADER_LABEL)
 _CJK_BREAK = re.compile(rf"(?<=[{CJK}])[ \t\r\f]*\n[ \t\n\r\f]*(?=[{CJK}])")
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")
+_NON_NEGATIVE = re.compile(r"\s*\+?(\d+)")
+
+
+_TAGS: dict[str, str] = {}
 
 
 def _tag(el) -> str | None:
-    return el.tag.lower().rpartition("}")[2] if isinstance(el.tag, str) else None
+    tag = el.tag
+    if not isinstance(tag, str):
+        return None
+    if tag not in _TAGS:
+        _TAGS[tag] = tag.lower().rpartition("}")[2]
+    return _TAGS[tag]
 
 
 def collapse(text: str) -> str:
@@ -104,26 +112,30 @@ def collapse(text: str) -> str:
 
 
 class _Flow:
-    """Inline text gathered into lines; tables and line breaks end a line."""
+    """Inline text gathered into lines; tables and line breaks end a line. A line's node is the
+    path of the element its first text came from (computed only for lines that are kept)."""
 
-    def __init__(self):
+    def __init__(self, path):
+        self.path = path
         self.items: list = []
         self.parts: list[tuple[str, bool]] = []
-        self.node: str | None = None
+        self.el = None
 
-    def add(self, text: str, node: str, link: bool):
+    def add(self, text: str, el, link: bool):
         if text:
-            if self.node is None and text.strip():
-                self.node = node
+            if self.el is None and text.strip():
+                self.el = el
             self.parts.append((text, link))
 
     def flush(self, pre: bool = False):
+        if not self.parts:
+            return
         raw = "".join(t for t, _ in self.parts)
         text = raw.strip() if pre else collapse(raw)
         if text.strip():
             links_only = all(link for t, link in self.parts if t.strip())
-            self.items.append(TextItem(text, self.node or "", links_only))
-        self.parts, self.node = [], None
+            self.items.append(TextItem(text, self.path(self.el) if self.el is not None else "", links_only))
+        self.parts, self.el = [], None
 
     def table(self, table: RawTable):
         self.flush()
@@ -131,12 +143,15 @@ class _Flow:
 
 
 def _hidden(el) -> bool:
-    return el.get("hidden") is not None or bool(_HIDDEN.search(el.get("style") or ""))
+    if el.get("hidden") is not None:
+        return True
+    style = (el.get("style") or "").lower()
+    return ("display" in style or "visibility" in style) and bool(_HIDDEN.search(style))
 
 
 def _span(value: str | None, default: int, cap: int, zero_ok: bool) -> int:
     """WHATWG "rules for parsing non-negative integers": leading digits; garbage → default."""
-    m = re.match(r"\s*\+?(\d+)", value or "")
+    m = _NON_NEGATIVE.match(value) if value else None
     if not m:
         return default
     n = int(m.group(1))
@@ -193,25 +208,24 @@ class _Page:
             flow.flush(pre)
         link = link or (tag == "a" and el.get("href") is not None)
         pre = pre or tag in _PRE
-        node = self.path(el)
-        self._text(el.text, node, flow, link, pre)
+        self._text(el.text, el, flow, link, pre)
         for child in el:
             self.walk(child, flow, link, pre)
-            self._text(child.tail, node, flow, link, pre)
+            self._text(child.tail, el, flow, link, pre)
         if block:
             flow.flush(pre)
 
     @staticmethod
-    def _text(text: str | None, node: str, flow: _Flow, link: bool, pre: bool):
+    def _text(text: str | None, el, flow: _Flow, link: bool, pre: bool):
         if not text:
             return
         if not pre:
-            flow.add(text, node, link)
+            flow.add(text, el, link)
             return
         for i, piece in enumerate(text.split("\n")):
             if i:
                 flow.flush(pre=True)
-            flow.add(piece, node, link)
+            flow.add(piece, el, link)
 
     def table(self, el) -> RawTable:
         """The WHATWG table model: row groups in order (tfoot last), slots, anchors with spans."""
@@ -235,7 +249,7 @@ class _Page:
             elif tag == "tfoot":
                 tfoot.append([tr for tr in child if _tag(tr) == "tr"])
             elif tag == "caption" and not self._skipped(child, tag):
-                flow = _Flow()
+                flow = _Flow(self.path)
                 self.walk(child, flow)
                 flow.flush()
                 caption += flow.items
@@ -267,12 +281,11 @@ class _Page:
         return RawTable(number, self.path(el), rows, width, caption)
 
     def _cell_items(self, td) -> list:
-        flow = _Flow()
-        node = self.path(td)
-        self._text(td.text, node, flow, False, False)
+        flow = _Flow(self.path)
+        self._text(td.text, td, flow, False, False)
         for child in td:
             self.walk(child, flow)
-            self._text(child.tail, node, flow, False, False)
+            self._text(child.tail, td, flow, False, False)
         flow.flush()
         return flow.items
 
@@ -280,17 +293,19 @@ class _Page:
 def read_html(data: bytes, source: str, charset: str | None = None) -> Document:
     decoded, warnings = decode_html(data, source, charset)
     text, encoding = decoded.text.replace("\x00", ""), decoded.encoding
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=True,
-                                  huge_tree=True, no_network=True)
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=False, remove_pis=True,
+                              huge_tree=True, no_network=True)
     try:
-        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+        root = etree.fromstring(text.encode("utf-8", "replace"), parser)
+        if root is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError) as error:
         if isinstance(error, etree.Error) and out_of_memory(error):
             raise MemoryError("parsing the page") from error
         raise IngestError(source, "decode", f"text/html: no HTML content to parse ({error})") from error
     check_nesting(root, source, MEDIA_TYPE)
     page = _Page(root)
-    flow = _Flow()
+    flow = _Flow(page.path)
     body = root.find("body")
     page.walk(body if body is not None else root, flow)
     flow.flush()
