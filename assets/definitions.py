@@ -9,10 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import polars as pl
 
 from pipelines import batch, fetch, load, report
 from pipelines.progress import Progress
+from pipelines.staging import Staged
 from pipelines.template import RULES
 
 from .resources import RunLock, XxgkPaths, resources
@@ -62,51 +62,53 @@ def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths,
 
 @dg.asset(group_name=GROUP)
 def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
-                      raw_files: fetch.FetchResult) -> dg.Output[list[batch.Outcome]]:
-    """Each landed file not yet loaded by this parser version, extracted, or the error that stopped it."""
+                      raw_files: fetch.FetchResult) -> dg.Output[Staged]:
+    """Each landed file not yet loaded by this parser version, extracted on every core, or the error
+    that stopped it; staged in chunks on disk (the step passes on where they are, not the reports)."""
     files = batch.pending(Path(paths.warehouse_db), raw_files.files)
-    outcomes = batch.extract_files(files, workers=paths.workers,
-                                   progress=_progress(context, "extracted", "documents"))
-    failed = [(batch.source_name(o.raw.source_uri), o.error.stage, o.error.reason)
-              for o in outcomes if o.error is not None]
-    return dg.Output(outcomes, metadata={
+    staged = batch.extract(files, paths.staging(context.run.run_id), workers=paths.workers or None,
+                           progress=_progress(context, "extracted", "documents"))
+    failed = [(batch.source_name(uri), stage, reason) for chunk in staged.chunks
+              for uri, _, stage, reason in staged.read(chunk, "errors").iter_rows()][:MAX_ROWS + 1]
+    return dg.Output(staged, metadata={
         "unchanged or failed before, skipped": len(raw_files.files) - len(files),
-        "reports extracted": len(batch.reports(outcomes)),
-        "documents failed": len(failed),
+        "reports extracted": staged.reports,
+        "documents failed": staged.failed,
         "failures": _markdown(("source", "stage", "reason"), failed),
     })
 
 
 @dg.asset(group_name=GROUP)
-def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths,
-                extracted_reports: list[batch.Outcome]) -> dg.Output[pl.DataFrame]:
-    """The report rules on the reports new in this run, judged by the GX suites (their GX Data Docs in
-    dq_dir/gx). The warehouse asset then judges the whole warehouse."""
-    progress, n = _progress(context, "checked", "reports"), len(batch.reports(extracted_reports))
-    progress(0, n)  # GX judges the whole batch at once: a line before, and one with the rate after
-    checks = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx")
-    progress(n, n)
-    return dg.Output(checks, metadata={
-        "checks run": checks.height,
-        "checks failed": checks.filter(~pl.col("passed")).height,
+def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths, extracted_reports: Staged) -> dg.Output[Staged]:
+    """The report rules on the reports new in this run, judged by the GX suites a chunk at a time
+    (their GX Data Docs in dq_dir/gx). The warehouse asset then judges the whole warehouse."""
+    checks, failed = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx",
+                                 progress=_progress(context, "checked", "reports"))
+    return dg.Output(extracted_reports, metadata={
+        "checks run": checks, "checks failed": failed,
         "GX data docs": dg.MetadataValue.path(Path(paths.dq_dir) / "gx" / "index.html"),
     })
 
 
 @dg.asset(group_name=GROUP)
 def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: RunLock, raw_files: fetch.FetchResult,
-              extracted_reports: list[batch.Outcome], rule_checks: pl.DataFrame) -> dg.MaterializeResult:
+              rule_checks: Staged) -> dg.MaterializeResult:
     """The DuckDB star schema: the new reports loaded, vanished ones retired, one current report per
-    body and year, the warehouse rules checked, the run recorded; its snapshot and data-quality page."""
-    db, snapshot = Path(paths.warehouse_db), Path(paths.snapshot_db)
-    written = batch.load_all(db, extracted_reports, rule_checks, context.run.run_id, raw_files.errors,
-                             landed=raw_files.files, progress=_progress(context, "loaded", "reports"))
-    load.publish(db, snapshot)
+    body and year, the warehouse rules checked, the run recorded; its snapshot and data-quality page,
+    published again only when what they show changed."""
+    db, snapshot, page = Path(paths.warehouse_db), Path(paths.snapshot_db), Path(paths.dq_dir) / "index.html"
+    loaded = batch.load_staged(db, rule_checks, context.run.run_id, raw_files.errors, landed=raw_files.files,
+                               progress=_progress(context, "loaded", "reports"))
+    rule_checks.remove()
+    published = not page.is_file() or load.published_state(snapshot) != loaded.state
+    if published:
+        load.publish(db, snapshot)
+        with duckdb.connect(str(snapshot), read_only=True) as con:
+            report.write_dq_page(con, page, Path(paths.raw_dir))
     with duckdb.connect(str(snapshot), read_only=True) as con:
-        page = report.write_dq_page(con, Path(paths.dq_dir) / "index.html", Path(paths.raw_dir))
         rows = load.row_counts(con)
     return dg.MaterializeResult(metadata={
-        "reports written": written,
+        "reports written": loaded.written, "snapshot and page published": published,
         "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
         "data quality page": dg.MetadataValue.path(page), **{f"rows {t}": n for t, n in rows.items()},
     })

@@ -19,12 +19,16 @@ class XxgkPaths(dg.ConfigurableResource):
     warehouse_db: str = str(paths.WAREHOUSE_DB)
     snapshot_db: str = str(paths.SNAPSHOT_DB)
     dq_dir: str = str(paths.DQ_DIR)
-    workers: int = 1  # extraction processes
+    workers: int = 0  # extraction processes; 0: one per core
 
     @property
     def inbox(self) -> Path:
         """Drop folder the sensor watches."""
         return Path(self.raw_dir) / "inbox"
+
+    def staging(self, run_id: str) -> Path:
+        """Where a run's chunks wait between its steps (removed once loaded)."""
+        return Path(self.warehouse_db).parent / "staging" / run_id
 
 
 class RunLock(dg.ConfigurableResource):

@@ -4,7 +4,7 @@ Every stage runs over the whole corpus twice: once timed, once under tracemalloc
 peak (tracing slows Python code about 4×, so it never runs while timing; --no-trace skips it).
 tracemalloc cannot see DuckDB's or Polars' native memory: max RSS, the process high-water mark
 (ru_maxrss) after the timed run of each stage, does (and includes every stage above it). The
-end-to-end `batch.extract_files` rows (spawned worker processes) are timed only.
+end-to-end `batch.extract_stream` rows (spawned worker processes) are timed only.
 Progress goes to stderr, the results table to stdout and to <out>/results.md.
 
     .venv/bin/python benchmarks/run.py [--reports 3000] [--seed 0] [--out benchmarks/out] [--no-trace]
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import corpus
 import duckdb
-from pipelines import batch, load, validate
+from pipelines import batch, load, staging, validate
 from pipelines.decode import decode_text
 from pipelines.document import Document
 from pipelines.errors import IngestError
@@ -38,6 +38,7 @@ from pipelines.fetch import RawFile
 from pipelines.formats.text import read_text
 from pipelines.ingest import report_id
 from pipelines.segment import segment
+from pipelines.staging import Staged
 
 MB = 2**20
 PROGRESS_EVERY = 500
@@ -73,7 +74,7 @@ def each(stage: str, items: list, fn) -> list:
 
 
 def progress(stage: str):
-    """A batch.extract_files progress callback."""
+    """A batch.extract_stream progress callback."""
     def report(done: int, total: int, _uri: str) -> None:
         if done % PROGRESS_EVERY == 0 or done == total:
             log(f"  {stage}: {done}/{total}")
@@ -138,12 +139,12 @@ def run(files: list[RawFile], tmp: Path, trace: bool = True) -> list[Row]:
     datas = [f.path.read_bytes() for f in files]
     names = [f.path.name for f in files]
 
-    outcomes = bench.stage("extract_files workers=1 (end to end)", n, replay=False,
-                           fn=lambda: batch.extract_files(files, workers=1, progress=progress("workers=1")))
+    outcomes = bench.stage("extract_stream workers=1 (end to end)", n, replay=False,
+                           fn=lambda: list(batch.extract_stream(files, workers=1, progress=progress("workers=1"))))
     bench.note(f"{sum(o.error is not None for o in outcomes)} failed")
     del outcomes
-    bench.stage("extract_files workers=2 (end to end)", n, replay=False,
-                fn=lambda: batch.extract_files(files, workers=2, progress=progress("workers=2")))
+    bench.stage("extract_stream workers=2 (end to end)", n, replay=False,
+                fn=lambda: list(batch.extract_stream(files, workers=2, progress=progress("workers=2"))))
     bench.note(f"{bench.rows[-2].seconds / bench.rows[-1].seconds:.2f}× as fast as workers=1")
 
     decoded = bench.stage("decode", n, lambda: each("decode", list(zip(datas, names)), lambda d: decode_text(*d)))
@@ -153,30 +154,31 @@ def run(files: list[RawFile], tmp: Path, trace: bool = True) -> list[Row]:
     outcomes = bench.stage("extract", n, lambda: each("extract", list(zip(files, datas, docs)),
                                                       lambda x: outcome(*x)))
     bench.note(f"includes extract()'s own segment(); {sum(o.error is not None for o in outcomes)} failed")
-    reports = batch.reports(outcomes)
-    extracted = [o.report for o in reports]
+    parts = batch.chunk_frames(outcomes)
+    reports = parts["reports"]
 
     start = time.perf_counter()
     import great_expectations  # noqa: F401  (timed here so that validate excludes it)
     bench.rows.append(Row("import great_expectations", time.perf_counter() - start, None, max_rss_mb()))
-    checks = bench.stage("validate: build_checks", len(reports), lambda: validate.build_checks(
-        batch.frame(extracted, "applications"), batch.frame(extracted, "review_litigation"),
-        batch.frame(extracted, "proactive"), {r.report_id: r.template for r in extracted}))
+    checks = bench.stage("validate: build_checks", reports.height, lambda: batch.checks_of(parts))
     bench.note(f"{checks.height:,} checks")
-    checked = bench.stage("validate: run_suites (GX)", len(reports), lambda: validate.run_suites(checks))
+    checked = bench.stage("validate: run_suites (GX)", reports.height, lambda: validate.run_suites(checks))
     bench.note(f"{checked.filter(~checked['passed'])['report_id'].n_unique()} reports fail a rule")
 
     db, snapshot = tmp / "xxgk.duckdb", tmp / "xxgk-snapshot.duckdb"
+    staged = Staged(tmp / "staging", (tmp / "staging" / "000000",), reports.height)
+    staging.clear(staged.root)
+    staging.write(staged.chunks[0], parts | {"checks": checked})
 
     def load_fresh() -> None:
         for path in (db, db.with_name(db.name + ".wal")):
             path.unlink(missing_ok=True)
-        batch.load_all(db, outcomes, checked, run_id="bench")
+        batch.load_staged(db, staged, run_id="bench")
 
-    bench.stage("load (load_all, fresh warehouse)", len(reports), load_fresh)
+    bench.stage("load (load_staged, fresh warehouse)", reports.height, load_fresh)
     bench.note(f"warehouse {db.stat().st_size / MB:.1f} MB; includes the warehouse checks and identity")
-    bench.stage("quiet night (load_all, nothing new)", len(reports), lambda: batch.load_all(
-        db, [], checked.head(0), run_id="bench-quiet", landed=files))
+    bench.stage("quiet night (load_staged, nothing new)", reports.height, lambda: batch.load_staged(
+        db, Staged(tmp / "nothing"), run_id="bench-quiet", landed=files))
     with duckdb.connect(str(db), read_only=True) as con:
         judged, current, superseded = con.execute("SELECT checks_judged, reports_current, reports_superseded "
                                                   "FROM dq_run WHERE run_id = 'bench-quiet'").fetchone()

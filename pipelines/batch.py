@@ -1,16 +1,22 @@
-"""The batch as plain Python (no Dagster): extract landed files, validate, load, summarise.
+"""The batch as plain Python (no Dagster), streamed in chunks: extract, check, load.
 
-Each function is one stage; the Dagster assets and the benchmarks call them, so the pipeline has
-one implementation whatever runs it.
+`extract` writes each chunk of extracted reports to a staging directory (pipelines.staging),
+`check` adds each chunk's verdicts, `load` writes each chunk in one transaction and then judges the
+warehouse as a whole: memory is bounded by the chunk, not the batch. Each function is one stage;
+the Dagster assets, the tests and the benchmarks call them, so the pipeline has one implementation
+whatever runs it (`run` chains them).
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import resource
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,11 +26,15 @@ from urllib.parse import unquote, urlparse
 import duckdb
 import polars as pl
 
-from . import dq, frames, identity, load, narrative, validate
+from . import dq, frames, identity, load, narrative, staging, validate
 from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
 from .ingest import PARSER_VERSION, process
+from .staging import Staged
+
+CHUNK = 1000  # reports per staged chunk and per load transaction
+IN_FLIGHT = 4  # documents queued per extraction worker
 
 
 @dataclass(frozen=True)
@@ -92,73 +102,77 @@ def _over_memory(name: str) -> IngestError:
     return IngestError(name, "extract", "needed more memory than the limit")
 
 
-def extract_files(files: list[RawFile], *, workers: int = 1, limits: Limits = Limits(),
-                  progress=None) -> list[Outcome]:
-    """Extract every file in `workers` processes under `limits`; failures are outcomes too, in order."""
-    outcomes: dict[int, Outcome] = {}
-
-    def done(i: int, outcome: Outcome) -> None:
-        outcomes[i] = outcome
+def extract_stream(files: list[RawFile], *, workers: int | None = None, limits: Limits = Limits(),
+                   progress=None) -> Iterator[Outcome]:
+    """Extract every file in `workers` processes (default: one per core) under `limits`, yielding the
+    outcomes in order, failures too; a few documents per worker are in flight, no more."""
+    for done, outcome in enumerate(_extract(list(files), workers or os.cpu_count() or 1, limits), 1):
         if progress:
-            progress(len(outcomes), len(files), outcome.raw.source_uri)
+            progress(done, len(files), outcome.raw.source_uri)
+        yield outcome
 
-    queue = list(enumerate(files))
+
+def _extract(queue: list[RawFile], workers: int, limits: Limits) -> Iterator[Outcome]:
     while queue:
-        queue = _until_broken(queue, workers, limits, done)
+        left: list[RawFile] = []
+        yield from _pool(queue, workers, limits, left)
         # A worker died or stopped answering (a hard crash, or memory the limit could not turn into
         # MemoryError): the document that did it is among the first `workers` left; retry those one by one.
-        for i, raw in queue[:workers]:
-            if _until_broken([(i, raw)], 1, limits, done):
-                done(i, Outcome(raw, error=IngestError(source_name(raw.source_uri), "extract",
-                                                       "the worker process died or stopped answering "
-                                                       "(out of memory or crashed)")))
-        queue = queue[workers:]
-    return [outcomes[i] for i in range(len(files))]
+        for raw in left[:workers]:
+            yield ([*_pool([raw], 1, limits, [])] or [Outcome(raw, error=IngestError(
+                source_name(raw.source_uri), "extract",
+                "the worker process died or stopped answering (out of memory or crashed)"))])[0]
+        queue = left[workers:]
 
 
-def _until_broken(queue: list[tuple[int, RawFile]], workers: int, limits: Limits, done) -> list:
-    """Extract in a fresh pool; returns what is left if a worker process died or hung, else []."""
+def _pool(queue: list[RawFile], workers: int, limits: Limits, left: list[RawFile]) -> Iterator[Outcome]:
+    """Extract `queue` in order in a fresh pool; if a worker process dies or hangs, stop and put the
+    documents without an outcome in `left`."""
     wait = limits.seconds + limits.answer_seconds if limits.seconds else None
+    todo = iter(queue)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_limit_memory, initargs=(limits.memory_mb,)) as pool:
-        futures = [pool.submit(extract_one, raw, limits.seconds) for _, raw in queue]
-        for k, ((i, _), future) in enumerate(zip(queue, futures)):
+        running: deque[tuple[RawFile, Future]] = deque()
+
+        def fill() -> None:
+            while len(running) < IN_FLIGHT * workers and (raw := next(todo, None)) is not None:
+                running.append((raw, pool.submit(extract_one, raw, limits.seconds)))
+
+        fill()
+        while running:
+            raw, future = running[0]
             try:
-                done(i, future.result(timeout=wait))
+                outcome = future.result(timeout=wait)
             except BrokenProcessPool:
-                return queue[k:]
+                left += [r for r, _ in running] + list(todo)
+                return
             except TimeoutError:  # a worker wedged past its own timer (seen spinning at the memory cap)
                 for process in pool._processes.values():  # no public way to stop them before Python 3.14
                     process.kill()
-                return queue[k:]
+                left += [r for r, _ in running] + list(todo)
+                return
             except MemoryError:  # the worker ran out again while reporting it
-                done(i, Outcome(queue[k][1], error=_over_memory(source_name(queue[k][1].source_uri))))
+                outcome = Outcome(raw, error=_over_memory(source_name(raw.source_uri)))
             except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
-                done(i, Outcome(queue[k][1], error=internal_error(source_name(queue[k][1].source_uri),
-                                                                  "extract", error)))
-    return []
-
-
-def reports(outcomes: list[Outcome]) -> list[Outcome]:
-    return [o for o in outcomes if o.report is not None]
+                outcome = Outcome(raw, error=internal_error(source_name(raw.source_uri), "extract", error))
+            running.popleft()
+            fill()
+            yield outcome
 
 
 def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
     """All reports' `applications`, `proactive`, `review_litigation` or prose `statements` rows in one frame."""
-    schema = {"applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
-              "review_litigation": frames.REVIEW_LITIGATION, "statements": narrative.STATEMENT}[name]
     if name == "statements":
         return pl.DataFrame([row for r in extracted if r.narrative for row in r.narrative.statements],
-                            schema=schema, orient="row")
+                            schema=narrative.STATEMENT, orient="row")
     parts = [getattr(r, name) for r in extracted]
-    return pl.concat(parts) if parts else frames.empty(schema)
+    return pl.concat(parts) if parts else frames.empty(staging.SCHEMAS[name])
 
 
-def report_row(o: Outcome) -> pl.DataFrame:
-    r = o.report
+def _report_row(o: Outcome) -> dict:
+    r, seen = o.report, o.raw.first_seen
     body = r.narrative.body if r.narrative else None
-    seen = o.raw.first_seen
-    return pl.DataFrame([{
+    return {
         "report_id": r.report_id, "source_uri": o.raw.source_uri, "sha256": o.raw.sha256,
         "media_type": r.media_type, "encoding": r.encoding, "agency": r.agency, "report_year": r.year,
         "template_version": r.template, "scope": r.scope, "published_date": r.published,
@@ -167,29 +181,131 @@ def report_row(o: Outcome) -> pl.DataFrame:
         "first_seen": seen.astimezone(timezone.utc).replace(tzinfo=None) if seen else None,
         **({"body": body.name, "level": body.level, "province": body.province,
             "prefecture": body.prefecture, "county": body.county} if body else {}),
-    }], schema=frames.REPORT)
+    }
 
 
-def unread_rows(extracted: list[Extracted]) -> pl.DataFrame:
-    """What each partial report could not read (frames.UNREAD)."""
-    return pl.DataFrame([(r.report_id, u.section, u.row, u.reason,
-                          json.dumps([list(c) for c in u.candidates], ensure_ascii=False) if u.candidates else None)
-                         for r in extracted for u in r.unread], schema=frames.UNREAD, orient="row")
+def chunk_frames(outcomes: list[Outcome]) -> dict[str, pl.DataFrame]:
+    """The staged frames of a chunk of outcomes (staging.SCHEMAS, but checks)."""
+    good = [o for o in outcomes if o.report is not None]
+    extracted = [o.report for o in good]
+    return {
+        "reports": pl.DataFrame([_report_row(o) for o in good], schema=frames.REPORT),
+        **{name: frame(extracted, name) for name in ("applications", "proactive", "review_litigation",
+                                                     "statements")},
+        "unread": pl.DataFrame([(r.report_id, u.section, u.row, u.reason, json.dumps(
+            [list(c) for c in u.candidates], ensure_ascii=False) if u.candidates else None)
+            for r in extracted for u in r.unread], schema=frames.UNREAD, orient="row"),
+        "used": used_rows(extracted),
+        "errors": pl.DataFrame([(o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason)
+                                for o in outcomes if o.error is not None], schema=frames.ERROR, orient="row"),
+    }
 
 
-def check(outcomes: list[Outcome], docs_dir: Path | None = None) -> pl.DataFrame:
-    """Every hard rule on every extracted report of the batch (see check_reports)."""
-    return check_reports([o.report for o in reports(outcomes)], docs_dir)
-
-
-def check_reports(extracted: list[Extracted], docs_dir: Path | None = None) -> pl.DataFrame:
-    """Every hard rule on every report, judged by the GX suites in expectations/."""
-    used = pl.DataFrame([(r.report_id, rule, place) for r in extracted for rule, place in r.rules_used],
+def used_rows(extracted: list[Extracted]) -> pl.DataFrame:
+    """The places whose identity was used to read each report (frames.USED)."""
+    return pl.DataFrame([(r.report_id, rule, place) for r in extracted for rule, place in r.rules_used],
                         schema=frames.USED, orient="row")
-    checks = validate.build_checks(frame(extracted, "applications"), frame(extracted, "review_litigation"),
-                                   frame(extracted, "proactive"), {r.report_id: r.template for r in extracted},
-                                   used)
-    return validate.run_suites(checks, docs_dir=docs_dir)
+
+
+def checks_of(parts: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Every report rule over the reports of `parts` (chunk frames), unjudged (frames.CHECK)."""
+    templates = dict(zip(parts["reports"]["report_id"], parts["reports"]["template_version"]))
+    return validate.build_checks(parts["applications"], parts["review_litigation"], parts["proactive"],
+                                 templates, parts["used"])
+
+
+# --- The stages -----------------------------------------------------------------------------------
+
+
+def extract(files: list[RawFile], root: Path, *, workers: int | None = None, limits: Limits = Limits(),
+            chunk: int = CHUNK, progress=None) -> Staged:
+    """Extract `files` and stage them under `root`, `chunk` outcomes per chunk (failures included)."""
+    root = Path(root)
+    staging.clear(root)
+    chunks, reports, failed, outcomes = [], 0, 0, []
+
+    def flush() -> None:
+        nonlocal reports, failed
+        parts = chunk_frames(outcomes)
+        chunks.append(root / f"{len(chunks):06d}")
+        staging.write(chunks[-1], parts)
+        reports, failed = reports + parts["reports"].height, failed + parts["errors"].height
+        outcomes.clear()
+
+    for outcome in extract_stream(files, workers=workers, limits=limits, progress=progress):
+        outcomes.append(outcome)
+        if len(outcomes) >= chunk:
+            flush()
+    if outcomes:
+        flush()
+    return Staged(root, tuple(chunks), reports, failed)
+
+
+def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tuple[int, int]:
+    """Judge every report rule on every staged report with the GX suites (expectations/), a chunk at
+    a time, and stage the verdicts. With `docs_dir`, GX Data Docs of the run's validations are built
+    there. Great Expectations is not even imported when nothing was extracted. Returns (checks, failed)."""
+    suites, total, failed, done = None, 0, 0, 0
+    for chunk in staged.chunks:
+        parts = {name: staged.read(chunk, name) for name in
+                 ("reports", "applications", "proactive", "review_litigation", "used")}
+        if parts["reports"].is_empty():
+            continue
+        suites = suites or validate.Suites()
+        judged = suites.judge(checks_of(parts))
+        staging.add(chunk, "checks", judged)
+        total, failed = total + judged.height, failed + judged.filter(~pl.col("passed")).height
+        done += parts["reports"].height
+        if progress:
+            progress(done, staged.reports, parts["reports"]["source_uri"][-1])
+    if suites is not None and docs_dir is not None:
+        suites.build_docs(docs_dir)
+    return total, failed
+
+
+@dataclass(frozen=True)
+class Loaded:
+    written: int  # reports written (an unchanged one is not)
+    state: tuple  # load.state of the warehouse after the load
+
+
+def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[IngestError] = (),
+                landed: list[RawFile] | None = None, progress=None) -> Loaded:
+    """Load the staged reports (each chunk in one transaction) and record every failure; the one writer.
+    `progress(done, total, uri)` is called after each chunk.
+
+    Then the warehouse as a whole: with `landed` (every file the sources gave this run), reports
+    and errors of documents no longer served are retired; which report of each body and year is
+    current is decided; the warehouse rules are checked and the run recorded (pipelines.dq)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    con = load.connect(db_path)
+    try:
+        for error in fetch_errors:
+            load.record_error(con, error.source, None, error.stage, error.reason, now)
+        written, judged, done = 0, 0, 0
+        for chunk in staged.chunks:
+            parts = {name: staged.read(chunk, name) for name in staging.SCHEMAS}
+            for uri, sha, stage, reason in parts["errors"].iter_rows():
+                load.record_error(con, uri, sha, stage, reason, now, PARSER_VERSION)
+            reports = parts["reports"]
+            if reports.is_empty():
+                continue
+            written += load.load_reports(con, reports, parts["applications"], parts["proactive"],
+                                         parts["review_litigation"], parts["checks"], run_id,
+                                         unread=parts["unread"], statements=parts["statements"])
+            load.clear_errors(con, list(reports.select("source_uri", "sha256").iter_rows()))
+            judged += parts["checks"].height
+            done += reports.height
+            if progress:
+                progress(done, staged.reports, reports["source_uri"][-1])
+        naive = now.replace(tzinfo=None)
+        if landed is not None:
+            identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)
+        identity.refresh(con, naive)
+        dq.refresh(con, run_id, naive, reports_loaded=written, judged=judged)
+        return Loaded(written, load.state(con))
+    finally:
+        con.close()
 
 
 def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
@@ -211,44 +327,12 @@ def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
                 .fetchone()[0])
 
 
-def load_all(db_path: Path, outcomes: list[Outcome], checks: pl.DataFrame, run_id: str,
-             fetch_errors: list[IngestError] = (), chunk: int = 500, landed: list[RawFile] | None = None,
-             progress=None) -> int:
-    """Load the reports (each chunk in one transaction) and record every failure; the one writer.
-    `progress(done, total, uri)` is called after each chunk.
-
-    Then the warehouse as a whole: with `landed` (every file the sources gave this run), reports
-    and errors of documents no longer served are retired; which report of each body and year is
-    current is decided; the warehouse rules are checked and the run recorded (pipelines.dq).
-    Returns how many reports were written (unchanged ones are not)."""
-    now = datetime.now(timezone.utc).replace(microsecond=0)
-    good = reports(outcomes)
-    con = load.connect(db_path)
-    try:
-        for error in fetch_errors:
-            load.record_error(con, error.source, None, error.stage, error.reason, now)
-        for o in outcomes:
-            if o.error is not None:
-                load.record_error(con, o.raw.source_uri, o.raw.sha256, o.error.stage, o.error.reason, now,
-                                  PARSER_VERSION)
-        written = 0
-        for start in range(0, len(good), chunk):
-            part = good[start:start + chunk]
-            ids = pl.Series([o.report.report_id for o in part]).implode()
-            extracted = [o.report for o in part]
-            written += load.load_reports(
-                con, pl.concat([report_row(o) for o in part]), frame(extracted, "applications"),
-                frame(extracted, "proactive"), frame(extracted, "review_litigation"),
-                checks.filter(pl.col("report_id").is_in(ids)), run_id, unread=unread_rows(extracted),
-                statements=frame(extracted, "statements"))
-            load.clear_errors(con, [(o.raw.source_uri, o.raw.sha256) for o in part])
-            if progress:
-                progress(start + len(part), len(good), part[-1].raw.source_uri)
-        naive = now.replace(tzinfo=None)
-        if landed is not None:
-            identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)
-        identity.refresh(con, naive)
-        dq.refresh(con, run_id, naive, reports_loaded=written, judged=checks.height)
-        return written
-    finally:
-        con.close()
+def run(db_path: Path, files: list[RawFile], root: Path, run_id: str, fetch_errors: list[IngestError] = (),
+        landed: list[RawFile] | None = None, *, workers: int | None = None, limits: Limits = Limits(),
+        chunk: int = CHUNK) -> Loaded:
+    """The three stages on `files` (staged under `root`, removed after the load)."""
+    staged = extract(files, root, workers=workers, limits=limits, chunk=chunk)
+    check(staged)
+    loaded = load_staged(db_path, staged, run_id, fetch_errors, landed)
+    staged.remove()
+    return loaded

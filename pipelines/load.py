@@ -175,8 +175,10 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
                                   "JOIN _batch b USING (report_id)").fetchall())
     finally:
         con.unregister("_batch")
-    changed = hashes.filter(pl.struct("report_id", "content_hash").map_elements(
-        lambda r: stored.get(r["report_id"]) != r["content_hash"], return_dtype=pl.Boolean))
+    stored_hashes = pl.DataFrame(list(stored.items()), schema={"report_id": pl.String, "stored": pl.String},
+                                 orient="row")
+    changed = (hashes.join(stored_hashes, on="report_id", how="left", maintain_order="left")
+               .filter(pl.col("stored").is_null() | (pl.col("stored") != pl.col("content_hash"))).drop("stored"))
     if changed.is_empty():
         return 0
     keep = pl.col("report_id").is_in(changed["report_id"].implode())
@@ -193,13 +195,15 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
                       .otherwise(pl.lit("passed")),
                       loaded_at=pl.lit(datetime.now(timezone.utc).replace(tzinfo=None), pl.Datetime("us")))
     )
+    replaced = changed.filter(pl.col("report_id").is_in(list(stored)))  # rows to delete first
     with transaction(con):
-        con.register("_changed", changed.select("report_id").to_arrow())
-        try:
-            for table in REPORT_TABLES:
-                con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM _changed)")
-        finally:
-            con.unregister("_changed")
+        if not replaced.is_empty():  # (a scan of every table: skipped when every report is new)
+            con.register("_replaced", replaced.select("report_id").to_arrow())
+            try:
+                for table in REPORT_TABLES:
+                    con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM _replaced)")
+            finally:
+                con.unregister("_replaced")
         _insert(con, "dim_report", dim_report)
         for table, df in parts.items():
             df = df.filter(keep)
@@ -336,6 +340,27 @@ def table_digest(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {t: con.execute(f'SELECT md5(coalesce(string_agg(line, chr(10) ORDER BY line), \'\')) '
                            f'FROM (SELECT CAST(r AS VARCHAR) AS line FROM "{t}" AS r)').fetchone()[0]
             for t in _tables(con)}
+
+
+def state(con: duckdb.DuckDBPyConnection) -> tuple:
+    """What the snapshot and the data-quality page show, in a few numbers: reports (their status and
+    versions), failed checks, failed documents; not the run history, nor when a failure was last seen.
+    Equal states: nothing to publish."""
+    return con.execute("""
+        SELECT (SELECT (count(*), sum(hash(report_id, status, dq_status, retired_at, loaded_at, superseded_by)))
+                FROM dim_report),
+               (SELECT (count(*), sum(hash(report_id, rule_id, column_code, lhs, rhs)) FILTER (WHERE NOT passed))
+                FROM dq_result),
+               (SELECT (count(*), sum(hash(source_uri, sha256, stage, error, retired_at))) FROM ingest_error)
+        """).fetchone()
+
+
+def published_state(snapshot_path: Path) -> tuple | None:
+    """The state of the published snapshot, None if there is none."""
+    if not Path(snapshot_path).is_file():
+        return None
+    with duckdb.connect(str(snapshot_path), read_only=True) as con:
+        return state(con)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

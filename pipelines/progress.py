@@ -23,7 +23,7 @@ def keep_terminal() -> None:
 
 
 class Progress:
-    """A `progress(done, total, uri)` callback, as fetch.fetch_all and batch.extract_files take."""
+    """A `progress(done, total, uri)` callback, as fetch.fetch_all and batch.extract_stream take."""
 
     def __init__(self, verb: str, unit: str, stream: TextIO | None = None):
         self.verb, self.unit = verb, unit

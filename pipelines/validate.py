@@ -22,8 +22,7 @@ from . import frames
 from . import template as T
 
 EXPECTATIONS_DIR = Path(__file__).parents[1] / "expectations"
-# Failing rows by id only: GX turns every unexpected Decimal into a float with a slow stack inspection
-# (most of the stage's time on a large batch); lhs and rhs stay in the checks frame anyway.
+# Failing rows by id only: lhs and rhs stay in the checks frame anyway.
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"],
                  "exclude_unexpected_values": True}
 
@@ -157,7 +156,9 @@ class Suites:
 
     def judge(self, checks: pl.DataFrame) -> pl.DataFrame:
         """`checks` (frames.CHECK) plus `passed`, NULL for a rule no suite covers."""
-        df = checks.to_pandas()  # DECIMAL -> decimal.Decimal objects: equality stays exact
+        # Both sides in hundredths as integers: exact, and numpy-fast (Decimal objects are ten times slower).
+        df = checks.select("check_id", "rule_id", *(pl.col(side).mul(100).cast(pl.Int64) for side in ("lhs", "rhs"))
+                           ).to_pandas()
         covered: set[str] = set()
         failed: set[int] = set()
         for name, definition in self.definitions:

@@ -26,6 +26,5 @@ def sample_warehouse(tmp_path_factory) -> Path:
     from pipelines import batch, fetch
 
     tmp = tmp_path_factory.mktemp("warehouse")
-    outcomes = batch.extract_files(fetch.fetch_all([str(SAMPLE)], tmp / "raw").files)
-    batch.load_all(tmp / "xxgk.duckdb", outcomes, batch.check(outcomes), "test-run")
+    batch.run(tmp / "xxgk.duckdb", fetch.fetch_all([str(SAMPLE)], tmp / "raw").files, tmp / "staging", "test-run")
     return tmp / "xxgk.duckdb"

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import corpus  # noqa: E402
 
-STAGES = ("extract_files workers=1", "extract_files workers=2", "decode", "segment", "| extract |",
+STAGES = ("extract_stream workers=1", "extract_stream workers=2", "decode", "segment", "| extract |",
           "import great_expectations", "validate: build_checks", "validate: run_suites", "load", "quiet night", "publish")
 
 

@@ -71,9 +71,8 @@ def test_hostile_documents_in_a_batch(tmp_path, docx_bomb):
     for name, data in files.items():
         (inbox / name).write_bytes(data)
     landed = fetch.fetch_all([str(inbox)], tmp_path / "raw").files
-    outcomes = batch.extract_files(landed, limits=batch.Limits(seconds=60, memory_mb=1200))
     db = tmp_path / "w.duckdb"
-    batch.load_all(db, outcomes, batch.check(outcomes), "run")
+    batch.run(db, landed, tmp_path / "staging", "run", limits=batch.Limits(seconds=60, memory_mb=1200))
 
     with duckdb.connect(str(db), read_only=True) as con:
         errors = {uri.rsplit("/", 1)[-1]: (stage, error, version) for uri, stage, error, version in
@@ -112,7 +111,7 @@ def test_an_unexpected_exception_is_an_internal_error_of_its_stage(tmp_path):
     path = tmp_path / "r.html"
     path.write_bytes((FIXTURES / "html" / f"{SEEDS[0].stem}.html").read_bytes())
     # A charset that is not a string is a caller's bug, not the document's fault.
-    [outcome] = batch.extract_files([fetch.RawFile("", path, str(path), path.stat().st_size, None, 5)])
+    [outcome] = batch.extract_stream([fetch.RawFile("", path, str(path), path.stat().st_size, None, 5)])
     assert outcome.error.stage == "decode"
     assert re.fullmatch(r"internal error \((TypeError|AttributeError): .*\); the document is kept, please report it",
                         outcome.error.reason), outcome.error.reason

@@ -20,9 +20,8 @@ NOW = datetime(2026, 1, 1)
 def night(root, *sources, run_id):
     """One nightly run of the plain-Python stages over `sources`, into root/xxgk.duckdb."""
     result = fetch.fetch_all([str(s) for s in sources], root / "raw")
-    outcomes = batch.extract_files(batch.pending(root / "xxgk.duckdb", result.files))
-    batch.load_all(root / "xxgk.duckdb", outcomes, batch.check(outcomes), run_id, result.errors,
-                   landed=result.files)
+    batch.run(root / "xxgk.duckdb", batch.pending(root / "xxgk.duckdb", result.files), root / "staging", run_id,
+              result.errors, landed=result.files)
     return duckdb.connect(str(root / "xxgk.duckdb"), read_only=True)
 
 

@@ -34,8 +34,8 @@ def test_bad_documents_are_recorded_and_the_rest_loads(tmp_path):
     (inbox / SEEDS[3].name).write_bytes(SEEDS[3].read_bytes())
     (inbox / "p002.pdf").write_bytes((FIXTURES / "public" / "p002.pdf").read_bytes())
 
-    outcomes = batch.extract_files(fetch.fetch_all([str(inbox)], tmp_path / "raw").files)
-    batch.load_all(tmp_path / "w.duckdb", outcomes, batch.check(outcomes), "run")
+    landed = fetch.fetch_all([str(inbox)], tmp_path / "raw").files
+    batch.run(tmp_path / "w.duckdb", landed, tmp_path / "staging", "run")
 
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         errors = {uri.rsplit("/", 1)[-1]: (stage, error) for uri, stage, error in
@@ -45,4 +45,4 @@ def test_bad_documents_are_recorded_and_the_rest_loads(tmp_path):
     for name, (stage, words) in BAD.items():
         assert errors[name][0] == stage and words in errors[name][1], (name, errors[name])
     assert loaded == 2
-    assert all((tmp_path / "raw" / f"{o.raw.sha256}{o.raw.path.suffix}").exists() for o in outcomes)
+    assert all((tmp_path / "raw" / f"{f.sha256}{f.path.suffix}").exists() for f in landed)

@@ -34,7 +34,7 @@ def test_slow_document_fails_alone_with_the_reason(tmp_path):
     (tmp_path / "in" / SEEDS[3].name).write_bytes(SEEDS[3].read_bytes())
     files = fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files
     outcomes = {batch.source_name(o.raw.source_uri): o
-                for o in batch.extract_files(files, limits=batch.Limits(seconds=2))}
+                for o in batch.extract_stream(files, limits=batch.Limits(seconds=2))}
     assert outcomes["slow.pdf"].error.stage == "extract"
     assert "2 s limit" in outcomes["slow.pdf"].error.reason
     assert outcomes[SEEDS[3].name].report is not None
@@ -47,6 +47,6 @@ def test_memory_hungry_document_fails_alone(tmp_path):
         (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
     files = fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files
     outcomes = {batch.source_name(o.raw.source_uri): o
-                for o in batch.extract_files(files, limits=batch.Limits(seconds=60, memory_mb=700))}
+                for o in batch.extract_stream(files, limits=batch.Limits(seconds=60, memory_mb=700))}
     assert outcomes["+big.pdf"].error.stage == "extract" and "memory" in outcomes["+big.pdf"].error.reason
     assert all(outcomes[seed.name].report is not None for seed in SEEDS[:2])

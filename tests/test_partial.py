@@ -20,8 +20,7 @@ def warehouse(tmp_path_factory):
     inbox.mkdir()
     for path in (R011, SEEDS[3]):
         (inbox / path.name).write_bytes(path.read_bytes())
-    outcomes = batch.extract_files(fetch.fetch_all([str(inbox)], tmp / "raw").files)
-    batch.load_all(tmp / "w.duckdb", outcomes, batch.check(outcomes), "run")
+    batch.run(tmp / "w.duckdb", fetch.fetch_all([str(inbox)], tmp / "raw").files, tmp / "staging", "run")
     con = duckdb.connect(str(tmp / "w.duckdb"), read_only=True)
     yield con
     con.close()
