@@ -25,6 +25,7 @@ from .decode import decode_text
 from .errors import IngestError
 
 MAX_FAILURES = 5000  # rows of the failure table (v_dq_failures has them all)
+MAX_REPORTS = 2000  # reports listed, beyond which only those failing, warned or partial (v_report_summary)
 
 _FAILURES = """
     SELECT f.report_id, r.source_uri, r.agency_name, f.agency, f.report_year, f.rule_id, f.severity,
@@ -139,24 +140,27 @@ def _coded(code: str | None, statement: bool = False) -> str:
 # for the narrative rule. Gives (ref, raw text of the cell, prose excerpt).
 _ANCHOR = """
 WITH f AS (
-    SELECT v.report_id, v.rule_id, v.column_code, ru.along, x.anchor_row
+    SELECT v.report_id, v.rule_id, v.column_code,
+           CASE ru.along WHEN 'applicant' THEN x.anchor_row WHEN 'outcome' THEN v.column_code
+                WHEN 'proceeding' THEN x.anchor_row WHEN 'item' THEN v.column_code
+                WHEN 'cell' THEN split_part(v.column_code, '.', 1) END AS row_code,
+           CASE ru.along WHEN 'applicant' THEN v.column_code WHEN 'outcome' THEN 'total'
+                WHEN 'proceeding' THEN 'total' WHEN 'item' THEN 'in_force'
+                WHEN 'cell' THEN split_part(v.column_code, '.', 2) END AS col_code,
+           CASE WHEN ru.along = 'statement' THEN v.column_code END AS statement_code
     FROM v_dq_failures v JOIN dim_rule ru USING (rule_id) JOIN ({anchor_rows}) x USING (rule_id)
+),
+cells AS (  -- row codes are distinct across the three tables
+    SELECT report_id, outcome_code AS row_code, applicant_code AS col_code, ref, raw_text FROM fact_application
+    UNION ALL
+    SELECT report_id, proceeding_code, result_code, ref, raw_text FROM fact_review_litigation
+    UNION ALL
+    SELECT report_id, item_code, metric_code, ref, raw_text FROM fact_proactive
 )
-SELECT f.report_id, f.rule_id, f.column_code,
-       coalesce(a.ref, rl.ref, p.ref, n.ref), coalesce(a.raw_text, rl.raw_text, p.raw_text), n.excerpt
+SELECT f.report_id, f.rule_id, f.column_code, coalesce(c.ref, n.ref), c.raw_text, n.excerpt
 FROM f
-LEFT JOIN fact_application a ON a.report_id = f.report_id AND (
-     (f.along = 'applicant' AND a.outcome_code = f.anchor_row AND a.applicant_code = f.column_code)
-  OR (f.along = 'outcome' AND a.outcome_code = f.column_code AND a.applicant_code = 'total')
-  OR (f.along = 'cell' AND a.outcome_code || '.' || a.applicant_code = f.column_code))
-LEFT JOIN fact_review_litigation rl ON rl.report_id = f.report_id AND (
-     (f.along = 'proceeding' AND rl.proceeding_code = f.anchor_row AND rl.result_code = 'total')
-  OR (f.along = 'cell' AND rl.proceeding_code || '.' || rl.result_code = f.column_code))
-LEFT JOIN fact_proactive p ON p.report_id = f.report_id AND (
-     (f.along = 'item' AND p.item_code = f.column_code AND p.metric_code = 'in_force')
-  OR (f.along = 'cell' AND p.item_code || '.' || p.metric_code = f.column_code))
-LEFT JOIN fact_narrative n ON n.report_id = f.report_id AND f.along = 'statement'
-     AND n.statement_code = f.column_code
+LEFT JOIN cells c ON c.report_id = f.report_id AND c.row_code = f.row_code AND c.col_code = f.col_code
+LEFT JOIN fact_narrative n ON n.report_id = f.report_id AND n.statement_code = f.statement_code
 """
 
 
@@ -314,10 +318,10 @@ def _sides(con: duckdb.DuckDBPyConnection) -> dict[tuple, str]:
         JOIN dim_report r ON r.report_id = f.report_id
         JOIN dim_rule_cell c ON c.template = r.template_version AND c.rule_id = f.rule_id
             AND c.column_code = f.column_code
-        LEFT JOIN fact_application a ON c.section = 'applications' AND a.report_id = f.report_id
-            AND a.outcome_code = c.row_code AND a.applicant_code = c.col_code
-        LEFT JOIN fact_review_litigation rl ON c.section = 'review_litigation' AND rl.report_id = f.report_id
-            AND rl.proceeding_code = c.row_code AND rl.result_code = c.col_code
+        LEFT JOIN fact_application a ON a.report_id = f.report_id AND a.outcome_code = c.row_code
+            AND a.applicant_code = c.col_code
+        LEFT JOIN fact_review_litigation rl ON rl.report_id = f.report_id AND rl.proceeding_code = c.row_code
+            AND rl.result_code = c.col_code
         ORDER BY ALL""").fetchall()
     order = {code: i for i, code in enumerate([*(c.code for c in T.OUTCOMES), *T.APPLICANT_CODES, *T.RESULT_CODES])}
     sides: dict[tuple, dict[int, list]] = {}
@@ -348,7 +352,8 @@ class _Page:
         self.con, self.sources = con, _Sources(raw_dir)
         self.meta = {rid: row for rid, *row in con.execute(
             "SELECT report_id, sha256, media_type, source_uri, agency_name, template_version, published_date, "
-            "first_seen FROM dim_report").fetchall()}
+            "first_seen, extract_status FROM dim_report").fetchall()}
+        self.omitted = 0
         self.titles = dict(con.execute("SELECT rule_id, title_zh FROM dim_rule").fetchall())
         self.anchors, self.sides = _anchors(con), _sides(con)
         self.located: dict[str, list] = {}
@@ -363,6 +368,10 @@ class _Page:
                    s.source_uri
             FROM v_report_summary s LEFT JOIN v_dq_failures f USING (report_id)
             GROUP BY ALL ORDER BY s.agency, s.report_year""").fetchall()
+        if len(self.bodies) > MAX_REPORTS:  # a page that opens: the reports with something to show
+            shown = [b for b in self.bodies if b[5] or b[6] or self.meta[b[0]][-1] != "complete"]
+            self.omitted = len(self.bodies) - len(shown[:MAX_REPORTS])
+            self.bodies = shown[:MAX_REPORTS]
 
     def _source_cell(self, rid: str, ref: str | None, raw: str | None, excerpt: str | None) -> str:
         sha, media_type, uri, *_ = self.meta[rid]
@@ -423,7 +432,9 @@ class _Page:
              for rid, title, desc, sev, checked, failed, places in rows])]
 
     def by_body(self) -> list[str]:
-        return ["<h2>按机构 <code>by body</code></h2>", _table(
+        omitted = (f"<p class='muted'>另有 {self.omitted} 份报告全部通过、完整读取，未列出（见 v_report_summary）"
+                   f"<code>{self.omitted} clean reports not listed</code></p>") if self.omitted else ""
+        return ["<h2>按机构 <code>by body</code></h2>", omitted, _table(
             "by-body", ["机构 <code>body</code>", "年度 <code>year</code>", "范围 <code>scope</code>",
                         "状态 <code>dq_status</code>", "错误 <code>errors</code>", "警告 <code>warnings</code>",
                         "来源 <code>source</code>"],
@@ -455,7 +466,7 @@ class _Page:
             statements.setdefault(rid, []).append(statement)
         out = ["<h2>各报告 <code>reports</code></h2>"]
         for rid, agency, year, scope, _, e, w, uri in self.bodies:
-            sha, _, _, printed, template, published, first_seen = self.meta[rid]
+            sha, _, _, printed, template, published, first_seen, _ = self.meta[rid]
             seen = f"{first_seen:%Y-%m-%d %H:%M} UTC" if first_seen else "—"
             parts = [f"<details id='r-{escape(rid)}'{' open' if e else ''}><summary><b>{escape(agency or '?')}</b> "
                      f"{year or '?'} · <span class='{'error' if e else 'warning' if w else 'ok'}'>"
