@@ -5,6 +5,7 @@ Assets are thin: each calls one stage of pipelines/ and describes what it did in
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -97,18 +98,24 @@ def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: Run
     body and year, the warehouse rules checked, the run recorded; its snapshot and data-quality page,
     published again only when what they show changed."""
     db, snapshot, page = Path(paths.warehouse_db), Path(paths.snapshot_db), Path(paths.dq_dir) / "index.html"
+    start = time.perf_counter()
     loaded = batch.load_staged(db, rule_checks, context.run.run_id, raw_files.errors, landed=raw_files.files,
                                progress=_progress(context, "loaded", "reports"))
     rule_checks.remove()
+    seconds = {"seconds: load and warehouse checks": time.perf_counter() - start}
     published = not page.is_file() or load.published_state(snapshot) != loaded.state
     if published:
+        start = time.perf_counter()
         load.publish(db, snapshot)
+        seconds["seconds: publish snapshot"] = time.perf_counter() - start
+        start = time.perf_counter()
         with duckdb.connect(str(snapshot), read_only=True) as con:
             report.write_dq_page(con, page, Path(paths.raw_dir))
+        seconds["seconds: data-quality page"] = time.perf_counter() - start
     with duckdb.connect(str(snapshot), read_only=True) as con:
         rows = load.row_counts(con)
     return dg.MaterializeResult(metadata={
-        "reports written": loaded.written, "snapshot and page published": published,
+        **seconds, "reports written": loaded.written, "snapshot and page published": published,
         "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
         "data quality page": dg.MetadataValue.path(page), **{f"rows {t}": n for t, n in rows.items()},
     })

@@ -8,6 +8,7 @@ again, so running twice leaves every table (loaded_at and run_id included) as it
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -301,32 +302,21 @@ def _utc(moment: datetime) -> datetime:
 def publish(db_path: Path, snapshot_path: Path) -> None:
     """Copy the warehouse to a read-only snapshot, atomically replacing the previous one.
 
-    COPY FROM DATABASE reads one committed state, so the copy is consistent even while this
-    process holds the writer connection; analysts with the old snapshot open keep reading it.
+    A checkpoint first moves every committed write into the database file, which is then copied as
+    it is (the run lock keeps other writers out); analysts with the old snapshot open keep reading it.
     """
     db_path, snapshot_path = Path(db_path), Path(snapshot_path)
     if not db_path.is_file():
         raise FileNotFoundError(db_path)
     tmp = snapshot_path.with_name(f".{snapshot_path.name}.tmp")
-    wal = tmp.with_name(tmp.name + ".wal")
     try:
-        tmp.unlink(missing_ok=True)
         with duckdb.connect(str(db_path)) as con:
-            source = con.execute("SELECT current_database()").fetchone()[0]
-            con.execute(f"ATTACH {_quote(str(tmp))} AS xxgk_snapshot")
-            try:
-                con.execute(f'COPY FROM DATABASE "{source}" TO xxgk_snapshot')
-            finally:
-                con.execute("DETACH xxgk_snapshot")
+            con.execute("CHECKPOINT")
+            shutil.copyfile(db_path, tmp)
         tmp.chmod(0o444)
         os.replace(tmp, snapshot_path)
     finally:
         tmp.unlink(missing_ok=True)
-        wal.unlink(missing_ok=True)
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
