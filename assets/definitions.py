@@ -33,12 +33,13 @@ def _progress(context: dg.AssetExecutionContext, verb: str, unit: str):
     return report
 
 
-def _markdown(header: tuple[str, ...], rows: list[tuple]) -> dg.MetadataValue:
-    """A markdown table of at most MAX_ROWS rows, saying how many were left out."""
+def _markdown(header: tuple[str, ...], rows: list[tuple], total: int | None = None) -> dg.MetadataValue:
+    """A markdown table of at most MAX_ROWS rows, saying how many of `total` (default: all rows) were left out."""
+    total = len(rows) if total is None else total
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows[:MAX_ROWS]]
-    if len(rows) > MAX_ROWS:
-        lines.append(f"\n… and {len(rows) - MAX_ROWS} more")
+    if total > MAX_ROWS:
+        lines.append(f"\n… and {total - MAX_ROWS} more")
     return dg.MetadataValue.md("\n".join(lines) if rows else "none")
 
 
@@ -75,7 +76,7 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
         "unchanged or failed before, skipped": len(raw_files.files) - len(files),
         "reports extracted": staged.reports,
         "documents failed": staged.failed,
-        "failures": _markdown(("source", "stage", "reason"), failed),
+        "failures": _markdown(("source", "stage", "reason"), failed, staged.failed),
     })
 
 
@@ -136,16 +137,17 @@ def template_rules(paths: XxgkPaths):
     Severity WARN: a report that breaks a rule is loaded anyway and flagged in dq_result.
     """
     with duckdb.connect(paths.snapshot_db, read_only=True) as con:
-        for rule in RULES:
-            checked, failed, unjudged = report.rule_counts(con, rule.id)
-            rows = report.rule_failures(con, rule.id)
-            yield dg.AssetCheckResult(
-                check_name=check_name(rule.id), passed=not failed and not unjudged,
-                severity=dg.AssetCheckSeverity.WARN,
-                description=("no suite in expectations/ judges this rule" if unjudged else None),
-                metadata={"rule": rule.id, "checked": checked, "failed": failed,
-                          "failures": _markdown(("source", "agency", "column", "lhs", "rhs"), rows)},
-            )
+        counts, failures = report.rule_counts(con), report.rule_failures(con, MAX_ROWS)
+    for rule in RULES:
+        checked, failed, unjudged = counts.get(rule.id, (0, 0, 0))
+        yield dg.AssetCheckResult(
+            check_name=check_name(rule.id), passed=not failed and not unjudged,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=("no suite in expectations/ judges this rule" if unjudged else None),
+            metadata={"rule": rule.id, "checked": checked, "failed": failed,
+                      "failures": _markdown(("source", "agency", "column", "lhs", "rhs"),
+                                            failures.get(rule.id, []), failed)},
+        )
 
 
 # One process for the whole run, so the run lock (a resource) is held from the first step to the last;

@@ -83,19 +83,27 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def rule_counts(con: duckdb.DuckDBPyConnection, rule_id: str) -> tuple[int, int, int]:
-    """Over the current reports: places checked, failed, and not judged by any suite."""
-    return con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE NOT passed), count(*) FILTER (WHERE passed IS NULL)
+def rule_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    """Per rule, over the current reports: places checked, failed, and not judged by any suite."""
+    return {rule: counts for rule, *counts in con.execute("""
+        SELECT d.rule_id, count(*), count(*) FILTER (WHERE NOT passed), count(*) FILTER (WHERE passed IS NULL)
         FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id AND r.status = 'current'
-        WHERE d.rule_id = ?""", [rule_id]).fetchone()
+        GROUP BY d.rule_id""").fetchall()}
 
 
-def rule_failures(con: duckdb.DuckDBPyConnection, rule_id: str) -> list[tuple]:
-    """Failures of one rule among the current reports: (source, agency as printed, column, lhs, rhs)."""
-    return [(display_source(uri), name, column, _num(lhs), _num(rhs)) for uri, name, column, lhs, rhs in con.execute(
-        "SELECT r.source_uri, r.agency_name, f.column_code, f.lhs, f.rhs FROM v_dq_failures f "
-        "JOIN dim_report r USING (report_id) WHERE f.rule_id = ? ORDER BY ALL", [rule_id]).fetchall()]
+def rule_failures(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, list[tuple]]:
+    """Per rule, its first `limit` failures among the current reports: (source, agency as printed,
+    column, lhs, rhs)."""
+    failures: dict[str, list[tuple]] = {}
+    for rule, uri, name, column, lhs, rhs in con.execute("""
+            SELECT rule_id, source_uri, agency_name, column_code, lhs, rhs FROM (
+                SELECT f.rule_id, r.source_uri, r.agency_name, f.column_code, f.lhs, f.rhs,
+                       row_number() OVER (PARTITION BY f.rule_id ORDER BY r.source_uri, r.agency_name,
+                                          f.column_code, f.lhs, f.rhs) AS n
+                FROM v_dq_failures f JOIN dim_report r USING (report_id))
+            WHERE n <= ? ORDER BY ALL""", [limit]).fetchall():
+        failures.setdefault(rule, []).append((display_source(uri), name, column, _num(lhs), _num(rhs)))
+    return failures
 
 
 # --- Labels ---------------------------------------------------------------------------------------
