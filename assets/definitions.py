@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from pipelines import batch, fetch, load, report
 from pipelines.progress import Progress
@@ -110,10 +109,10 @@ def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: Run
         load.publish(db, snapshot)
         seconds["seconds: publish snapshot"] = time.perf_counter() - start
         start = time.perf_counter()
-        with duckdb.connect(str(snapshot), read_only=True) as con:
+        with load.read_only(snapshot) as con:
             report.write_dq_page(con, page, Path(paths.raw_dir))
         seconds["seconds: data-quality page"] = time.perf_counter() - start
-    with duckdb.connect(str(snapshot), read_only=True) as con:
+    with load.read_only(snapshot) as con:
         rows = load.row_counts(con)
     return dg.MaterializeResult(metadata={
         **seconds, "reports written": loaded.written, "snapshot and page published": published,
@@ -136,7 +135,7 @@ def template_rules(paths: XxgkPaths):
 
     Severity WARN: a report that breaks a rule is loaded anyway and flagged in dq_result.
     """
-    with duckdb.connect(paths.snapshot_db, read_only=True) as con:
+    with load.read_only(paths.snapshot_db) as con:
         counts, failures = report.rule_counts(con), report.rule_failures(con, MAX_ROWS)
     for rule in RULES:
         checked, failed, unjudged = counts.get(rule.id, (0, 0, 0))

@@ -154,7 +154,7 @@ def table(n: int, nights: list[dict], cores: int) -> str:
 
 
 def run(n: int, html_share: float, out: Path, keep: bool) -> str:
-    base = out / f"scale-{n}"
+    base = out / (f"scale-{n}" if html_share else f"scale-{n}-text")
     corpus_dir = base / "corpus"
     log(f"corpus: {n} reports ({html_share:.0%} web pages) in {corpus_dir}")
     entries = corpus.build(corpus_dir, n, html_share=html_share)
@@ -173,7 +173,7 @@ def run(n: int, html_share: float, out: Path, keep: bool) -> str:
                 path.write_bytes(data)
     kinds = Counter(Path(e.name).suffix for e in entries)
     warehouse = Path(paths.warehouse_db).stat().st_size / MB
-    text = (f"## {n:,} reports\n\n- corpus: {n:,} reports, {size / MB:,.0f} MB "
+    text = (f"## {n:,} reports{'' if html_share else ', text only'}\n\n- corpus: {n:,} reports, {size / MB:,.0f} MB "
             f"({kinds['.txt']:,} text, {kinds['.html']:,} web pages); warehouse {warehouse:,.0f} MB\n"
             f"- machine: {cores} cores, {os.uname().sysname} {os.uname().release}\n\n"
             f"{table(n, [full, quiet, one], cores)}\n")

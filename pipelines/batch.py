@@ -313,7 +313,7 @@ def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
     or changed, and a failed document is tried again only when its bytes or PARSER_VERSION change."""
     if not Path(db_path).exists():
         return files
-    with duckdb.connect(str(db_path), read_only=True) as con:  # a look, not a write
+    with load.read_only(db_path) as con:  # a look, not a write
         done = load.loaded(con, PARSER_VERSION)
         if _has_parser_version(con):
             done |= load.failed(con, PARSER_VERSION)

@@ -24,6 +24,8 @@ from .labels import clean
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_VERSION = "3"
+# DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk.
+MEMORY = {"memory_limit": "1GB"}
 
 FACT_COLUMNS = {
     "fact_application": list(frames.APPLICATION),
@@ -42,7 +44,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse, apply schema.sql and views.sql, rebuild the dimensions."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=MEMORY)
     try:
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
         found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -310,7 +312,7 @@ def publish(db_path: Path, snapshot_path: Path) -> None:
         raise FileNotFoundError(db_path)
     tmp = snapshot_path.with_name(f".{snapshot_path.name}.tmp")
     try:
-        with duckdb.connect(str(db_path)) as con:
+        with duckdb.connect(str(db_path), config=MEMORY) as con:
             con.execute("CHECKPOINT")
             shutil.copyfile(db_path, tmp)
         tmp.chmod(0o444)
@@ -349,8 +351,13 @@ def published_state(snapshot_path: Path) -> tuple | None:
     """The state of the published snapshot, None if there is none."""
     if not Path(snapshot_path).is_file():
         return None
-    with duckdb.connect(str(snapshot_path), read_only=True) as con:
+    with read_only(snapshot_path) as con:
         return state(con)
+
+
+def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A reading connection to a warehouse or snapshot, within the pipeline's memory limit."""
+    return duckdb.connect(str(path), read_only=True, config=MEMORY)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
