@@ -88,6 +88,23 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def extract_here(raw: RawFile, limits: Limits = Limits()) -> Outcome:
+    """`extract_one` in this process (one document, no worker to start: `xxgk extract`) under `limits`,
+    the memory limit counted on top of the address space the process holds already (a process that
+    imported more than a worker must not fail for it). The process's own limit and alarm handler
+    are put back after."""
+    held_mb = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize() >> 20
+    memory, handler = resource.getrlimit(resource.RLIMIT_AS), signal.getsignal(signal.SIGALRM)
+    _limit_memory(held_mb + limits.memory_mb)
+    try:
+        return extract_one(raw, limits.seconds)
+    except MemoryError:  # ran out again while reporting it
+        return Outcome(raw, error=_over_memory(source_name(raw.source_uri)))
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, memory)
+        signal.signal(signal.SIGALRM, handler)
+
+
 def _over_memory(name: str) -> IngestError:
     return IngestError(name, "extract", "needed more memory than the limit")
 
