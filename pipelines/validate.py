@@ -5,7 +5,8 @@ both sides exact); the warehouse rules (cross-year, narrative) get their rows fr
 pipelines.dq. `Suites` judges check rows, hard or soft, with Great Expectations on pandas (its SQL
 path on DuckDB is broken), one chunk of rows at a time; `run_suites` is one such judgement, and
 `rule_failures` gives one report's failures in report-json shape. The suites are generated from
-RULES (`python -m pipelines.validate --write-expectations`). Great Expectations is imported inside
+RULES (`python -m pipelines.validate --write-expectations`); `judge` gives their verdicts without GX
+(one report in `xxgk extract`), from the same rules. Great Expectations is imported inside
 the functions that need it (the import takes seconds), so importing this module stays fast.
 """
 

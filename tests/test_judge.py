@@ -13,7 +13,7 @@ from pipelines.ingest import process
 
 import damage
 from conftest import FIXTURES, SAMPLE
-from gold import gold_frames
+from gold import gold_frames, planted
 
 VARIANTS_PER_CLASS = 100
 GOLD_FILES = [*(s.path for s in damage.sources()), *damage.REAL_FILES]
@@ -55,21 +55,18 @@ def test_damaged_variants():
     assert_same_verdicts(judged)
 
 
-def planted(path, changes: dict) -> tuple:
-    """gold_frames of the gold JSON `path`, as another report, with cells set:
-    {(frame, row code, column code): value}."""
-    rid, template, apps, review, proactive = gold_frames(path)
-    frames_ = {"applications": apps, "review_litigation": review, "proactive": proactive}
-    keys = {"applications": ("outcome_code", "applicant_code"),
-            "review_litigation": ("proceeding_code", "result_code"), "proactive": ("item_code", "metric_code")}
-    for (name, row, col), value in changes.items():
-        frame = frames_[name]
-        hit = (pl.col(keys[name][0]) == row) & (pl.col(keys[name][1]) == col)
-        assert frame.filter(hit).height == 1, (name, row, col)
-        frames_[name] = frame.with_columns(value=pl.when(hit).then(pl.lit(value, frame.schema["value"]))
-                                           .otherwise(pl.col("value")))
-    return (f"{rid}.planted", template, *(frames_[k].with_columns(report_id=pl.lit(f"{rid}.planted"))
-                                          for k in ("applications", "review_litigation", "proactive")))
+def planted_gold(path, changes: dict) -> tuple:
+    """gold_frames of the gold JSON `path` as another report, with cells set (gold.planted)."""
+    rid, template, *found = gold_frames(path)
+    names = ("applications", "review_litigation", "proactive")
+    frames_ = planted(dict(zip(names, found)), changes)
+    return (f"{rid}.planted", template, *(frames_[k].with_columns(report_id=pl.lit(f"{rid}.planted")) for k in names))
+
+
+EDGES = [(Decimal("5.00"), Decimal(5)), (Decimal("5.01"), Decimal(5)), (Decimal("4.99"), Decimal(5)),
+         (Decimal(0), Decimal(0)), (Decimal("-0.01"), Decimal(0))]
+EDGE_VERDICTS = {"balance.total_handled_equals_sum_of_outcomes": [True, False, False, True, False],  # lhs = rhs
+                 "range.non_negative": [True, True, False, True, False]}  # lhs >= 0
 
 
 @pytest.fixture(scope="module")
@@ -86,17 +83,14 @@ def planted_checks() -> pl.DataFrame:
     }
     cent_below = {t2019: ("proactive", "rules", "new_made"), t2021: ("proactive", "rules", "issued")}
     reports = [*map(gold_frames, cent_below),
-               *(planted(path, {**changes, cell: Decimal("-0.01")}) for path, cell in cent_below.items())]
+               *(planted_gold(path, {**changes, cell: Decimal("-0.01")}) for path, cell in cent_below.items())]
     checks = validate.build_checks(*(pl.concat([r[k] for r in reports]) for k in (2, 3, 4)),
                                    {r[0]: r[1] for r in reports})
-    # Rows at the edge of each comparison: equal to the cent, a cent apart either way, zero.
+    # Rows at the edge of each comparison (EDGES): equal to the cent, a cent apart either way, zero.
     edge = checks.head(1)
-    extra = [edge.with_columns(rule_id=pl.lit(rule), lhs=pl.lit(lhs, edge.schema["lhs"]),
-                               rhs=pl.lit(rhs, edge.schema["rhs"]))
-             for rule in ("balance.total_handled_equals_sum_of_outcomes", "range.non_negative")
-             for lhs, rhs in ((Decimal("5.00"), Decimal("5")), (Decimal("5.01"), Decimal("5")),
-                              (Decimal("4.99"), Decimal("5")), (Decimal(0), Decimal(0)),
-                              (Decimal("-0.01"), Decimal(0)))]
+    extra = [edge.with_columns(rule_id=pl.lit(rule), column_code=pl.lit("edge"),
+                               lhs=pl.lit(lhs, edge.schema["lhs"]), rhs=pl.lit(rhs, edge.schema["rhs"]))
+             for rule in EDGE_VERDICTS for lhs, rhs in EDGES]
     unknown = edge.with_columns(rule_id=pl.lit("made_up.rule"))  # no suite, no comparison: NULL
     rows = pl.concat([checks, *extra, unknown])
     return rows.with_columns(check_id=pl.int_range(rows.height, dtype=pl.Int64))
@@ -106,6 +100,8 @@ def test_planted_failures_of_every_rule(planted_checks):
     judged = validate.run_suites(planted_checks)
     failing = set(judged.filter(~pl.col("passed"))["rule_id"])
     assert failing == {r.id for r in T.REPORT_RULES}
+    for rule, verdicts in EDGE_VERDICTS.items():
+        assert judged.filter(rule_id=rule, column_code="edge")["passed"].to_list() == verdicts, rule
     assert judged.filter(rule_id="made_up.rule")["passed"].to_list() == [None]
     assert_same_verdicts(judged)
 
