@@ -2,7 +2,7 @@
 
 Fetch cases run against a loopback HTTP server started here, with the default FetchSettings except
 where the row says; the main process's RSS is sampled every 20 ms while fetching (its peak minus
-its RSS before). Document cases run through `xxgk extract` (a worker under the default batch
+its RSS before). Document cases run through `xxgk extract` (one process under the default batch
 limits); their peak is the largest RSS of any process of the command (ru_maxrss of children).
 Results go to stdout and to <out>/hostile.md.
 

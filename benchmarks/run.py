@@ -160,7 +160,8 @@ def run(files: list[RawFile], tmp: Path, trace: bool = True) -> list[Row]:
     start = time.perf_counter()
     import great_expectations  # noqa: F401  (timed here so that validate excludes it)
     bench.rows.append(Row("import great_expectations", time.perf_counter() - start, None, max_rss_mb()))
-    checks = bench.stage("validate: build_checks", reports.height, lambda: batch.checks_of(parts))
+    extracted = [o.report for o in outcomes if o.report is not None]
+    checks = bench.stage("validate: build_checks", reports.height, lambda: batch.checks_of(extracted))
     bench.note(f"{checks.height:,} checks")
     checked = bench.stage("validate: run_suites (GX)", reports.height, lambda: validate.run_suites(checks))
     bench.note(f"{checked.filter(~checked['passed'])['report_id'].n_unique()} reports fail a rule")

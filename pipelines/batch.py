@@ -76,7 +76,7 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
-    """Extract one file in a worker process whose memory is capped; give up after `seconds`."""
+    """Extract one file (in a process whose memory is capped); give up after `seconds`."""
     name = source_name(raw.source_uri)
     if seconds:
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -96,6 +96,23 @@ def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
     finally:
         if seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def extract_here(raw: RawFile, limits: Limits = Limits()) -> Outcome:
+    """`extract_one` in this process (one document, no worker to start: `xxgk extract`) under `limits`,
+    the memory limit counted on top of the address space the process holds already (a process that
+    imported more than a worker must not fail for it). The process's own limit and alarm handler
+    are put back after."""
+    held_mb = int(Path("/proc/self/statm").read_text().split()[0]) * resource.getpagesize() >> 20
+    memory, handler = resource.getrlimit(resource.RLIMIT_AS), signal.getsignal(signal.SIGALRM)
+    _limit_memory(held_mb + limits.memory_mb)
+    try:
+        return extract_one(raw, limits.seconds)
+    except MemoryError:  # ran out again while reporting it
+        return Outcome(raw, error=_over_memory(source_name(raw.source_uri)))
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, memory)
+        signal.signal(signal.SIGALRM, handler)
 
 
 def _over_memory(name: str) -> IngestError:
@@ -207,11 +224,11 @@ def used_rows(extracted: list[Extracted]) -> pl.DataFrame:
                         schema=frames.USED, orient="row")
 
 
-def checks_of(parts: dict[str, pl.DataFrame]) -> pl.DataFrame:
-    """Every report rule over the reports of `parts` (chunk frames), unjudged (frames.CHECK)."""
-    templates = dict(zip(parts["reports"]["report_id"], parts["reports"]["template_version"]))
-    return validate.build_checks(parts["applications"], parts["review_litigation"], parts["proactive"],
-                                 templates, parts["used"])
+def checks_of(extracted: list[Extracted]) -> pl.DataFrame:
+    """Every report rule over `extracted`, unjudged (frames.CHECK)."""
+    return validate.build_checks(frame(extracted, "applications"), frame(extracted, "review_litigation"),
+                                 frame(extracted, "proactive"), {r.report_id: r.template for r in extracted},
+                                 used_rows(extracted))
 
 
 # --- The stages -----------------------------------------------------------------------------------
@@ -252,7 +269,10 @@ def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tup
         if parts["reports"].is_empty():
             continue
         suites = suites or validate.Suites()
-        judged = suites.judge(checks_of(parts))
+        reports = parts["reports"]
+        judged = suites.judge(validate.build_checks(
+            parts["applications"], parts["review_litigation"], parts["proactive"],
+            dict(zip(reports["report_id"], reports["template_version"])), parts["used"]))
         staging.add(chunk, "checks", judged)
         total, failed = total + judged.height, failed + judged.filter(~pl.col("passed")).height
         done += parts["reports"].height

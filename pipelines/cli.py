@@ -15,7 +15,7 @@ PARTIAL = 3  # `xxgk extract` exit status of a partial report (0 complete, 1 not
 
 def _extract(path: Path, charset: str | None) -> int:
     from . import validate
-    from .batch import chunk_frames, checks_of, extract_stream
+    from .batch import checks_of, extract_here
     from .fetch import RawFile
     from .report_json import to_json
 
@@ -25,15 +25,15 @@ def _extract(path: Path, charset: str | None) -> int:
     except OSError as error:
         print(f"{path}: read: {error.strerror}", file=sys.stderr)
         return 2
-    # In a worker process under the batch's per-document limits, with the batch's error form.
-    [outcome] = extract_stream([RawFile("", path, str(path), size, None, charset)])
+    # Under the batch's per-document limits, with the batch's error form.
+    outcome = extract_here(RawFile("", path, str(path), size, None, charset))
     if outcome.error is not None:
         print(str(outcome.error), file=sys.stderr)
         return 1
     report = outcome.report
-    out = to_json(report, validate.rule_failures(validate.run_suites(checks_of(chunk_frames([outcome]))),
-                                                 report.report_id))
-    print(json.dumps(out, ensure_ascii=False, indent=2))
+    # Judged without GX (its import alone takes seconds), by the same rules as the suites.
+    print(json.dumps(to_json(report, validate.rule_failures(validate.judge(checks_of([report])), report.report_id)),
+                     ensure_ascii=False, indent=2))
     return 0 if report.status == "complete" else PARTIAL
 
 

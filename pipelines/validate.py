@@ -5,7 +5,8 @@ both sides exact); the warehouse rules (cross-year, narrative) get their rows fr
 pipelines.dq. `Suites` judges check rows, hard or soft, with Great Expectations on pandas (its SQL
 path on DuckDB is broken), one chunk of rows at a time; `run_suites` is one such judgement, and
 `rule_failures` gives one report's failures in report-json shape. The suites are generated from
-RULES (`python -m pipelines.validate --write-expectations`). Great Expectations is imported inside
+RULES (`python -m pipelines.validate --write-expectations`); `judge` gives their verdicts without GX
+(one report in `xxgk extract`), from the same rules. Great Expectations is imported inside
 the functions that need it (the import takes seconds), so importing this module stays fast.
 """
 
@@ -25,6 +26,18 @@ EXPECTATIONS_DIR = Path(__file__).parents[1] / "expectations"
 # Failing rows by id only: lhs and rhs stay in the checks frame anyway.
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"],
                  "exclude_unexpected_values": True}
+
+# How a rule's `comparison` judges a check row: the GX expectation of the committed suites
+# (`expectation_suites`, with its keyword arguments), and the same verdict as a Polars expression
+# (`judge`, for one report without importing GX).
+EXPECTATION = {
+    "equal": ("ExpectColumnPairValuesToBeEqual", {}),
+    "non_negative": ("ExpectColumnPairValuesAToBeGreaterThanB", {"or_equal": True}),
+}
+VERDICT = {
+    "equal": pl.col("lhs") == pl.col("rhs"),
+    "non_negative": pl.col("lhs") >= pl.col("rhs"),
+}
 
 # How an `along` lays a rule over a frame: the frame, the column naming the place, the column whose
 # codes the rule's lhs and rhs name.
@@ -197,6 +210,16 @@ def run_suites(checks: pl.DataFrame, *, docs_dir: Path | None = None) -> pl.Data
     return judged
 
 
+def judge(checks: pl.DataFrame) -> pl.DataFrame:
+    """`checks` plus `passed` as `Suites.judge` gives it, without GX: each row by its rule's
+    comparison (VERDICT); NULL for a rule whose comparison VERDICT does not know."""
+    passed = pl.lit(None, pl.Boolean)
+    for comparison, verdict in VERDICT.items():
+        ids = [r.id for r in T.RULES if r.comparison == comparison]
+        passed = pl.when(pl.col("rule_id").is_in(ids)).then(verdict).otherwise(passed)
+    return checks.with_columns(passed=passed)
+
+
 def _number(value: Decimal) -> int | str:
     return int(value) if value == value.to_integral_value() else f"{value:.2f}"
 
@@ -215,15 +238,11 @@ def expectation_suites() -> dict[str, dict]:
     import great_expectations as gx
     from great_expectations.expectations.row_conditions import Column
 
-    expectation = {
-        "equal": gx.expectations.ExpectColumnPairValuesToBeEqual,
-        "non_negative": lambda **kw: gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
-            or_equal=True, **kw),
-    }
     suites: dict[str, list] = {}
     for rule in T.RULES:
-        suites.setdefault(rule.id.split(".")[0], []).append(expectation[rule.comparison](
-            column_A="lhs", column_B="rhs", row_condition=Column("rule_id") == rule.id,
+        name, kwargs = EXPECTATION[rule.comparison]
+        suites.setdefault(rule.id.split(".")[0], []).append(getattr(gx.expectations, name)(
+            **kwargs, column_A="lhs", column_B="rhs", row_condition=Column("rule_id") == rule.id,
             description=rule.description,  # what Data Docs show for the expectation
             meta={"rule_id": rule.id, "description": rule.description, "severity": rule.severity}))
     return {name: gx.ExpectationSuite(name=name, expectations=expectations).to_json_dict()

@@ -27,6 +27,23 @@ def gold_frames(path: Path) -> tuple[str, str, pl.DataFrame, pl.DataFrame, pl.Da
     return rid, gold["template"], applications, review, proactive
 
 
+KEYS = {"applications": ("outcome_code", "applicant_code"),
+        "review_litigation": ("proceeding_code", "result_code"), "proactive": ("item_code", "metric_code")}
+
+
+def planted(frames_: dict[str, pl.DataFrame], changes: dict) -> dict[str, pl.DataFrame]:
+    """`frames_` (by name: "applications", "review_litigation", "proactive") with cells set:
+    {(frame, row code, column code): value}; each cell must exist once."""
+    frames_ = dict(frames_)
+    for (name, row, col), value in changes.items():
+        frame = frames_[name]
+        hit = (pl.col(KEYS[name][0]) == row) & (pl.col(KEYS[name][1]) == col)
+        assert frame.filter(hit).height == 1, (name, row, col)
+        frames_[name] = frame.with_columns(value=pl.when(hit).then(pl.lit(value, frame.schema["value"]))
+                                           .otherwise(pl.col("value")))
+    return frames_
+
+
 def load_gold(con, path: Path, *, report_id: str, agency: str, year: int, scope: str = "self",
               published=None, first_seen=None, changes: dict | None = None, statements: dict | None = None,
               run_id: str = "run") -> str:
@@ -39,15 +56,7 @@ def load_gold(con, path: Path, *, report_id: str, agency: str, year: int, scope:
     from pipelines import bodies, load, narrative, validate
 
     _, template, apps, review, proactive = gold_frames(path)
-    frames_ = {"applications": apps, "review_litigation": review, "proactive": proactive}
-    keys = {"applications": ("outcome_code", "applicant_code"),
-            "review_litigation": ("proceeding_code", "result_code"), "proactive": ("item_code", "metric_code")}
-    for (name, row, col), value in (changes or {}).items():
-        frame = frames_[name]
-        hit = (pl.col(keys[name][0]) == row) & (pl.col(keys[name][1]) == col)
-        assert frame.filter(hit).height == 1, (name, row, col)
-        frames_[name] = frame.with_columns(value=pl.when(hit).then(pl.lit(value, frame.schema["value"]))
-                                           .otherwise(pl.col("value")))
+    frames_ = planted({"applications": apps, "review_litigation": review, "proactive": proactive}, changes or {})
     frames_ = {k: v.with_columns(report_id=pl.lit(report_id), ref=pl.lit(f"{k} cell"))
                for k, v in frames_.items()}
     checks = validate.run_suites(validate.build_checks(frames_["applications"], frames_["review_litigation"],

@@ -4,9 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from pipelines.cli import PARTIAL, main
 
 from conftest import FIXTURES, SEEDS, gold_of
+from damage import sources
 
 KEYS = ("source", "agency", "year", "template", "published", "applications", "review_litigation")
 
@@ -19,6 +22,24 @@ def test_extract_prints_gold_with_rule_failures(seed, capsys):
     order = lambda rows: sorted(rows, key=lambda p: (p["item"], p["metric"]))  # noqa: E731
     assert order(got["proactive"]) == order(gold["proactive"])
     assert got["rule_failures"] == gold["expected_rule_failures"]
+
+
+@pytest.mark.parametrize("source", [s for s in sources() if s.path.parent.name != "seeds"],
+                         ids=lambda s: s.path.name[:12])
+def test_extract_gives_the_gold_rule_failures_of_every_format(source, capsys):
+    # Public and generated PDFs, HTML and Word renderings of the seeds (with the seeds' gold).
+    assert main(["extract", str(source.path)]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["applications"] == source.gold["applications"]
+    assert got["rule_failures"] == source.gold["expected_rule_failures"]
+
+
+def test_extract_imports_neither_great_expectations_nor_dagster():
+    code = (f"import sys; from pipelines.cli import main; main(['extract', {str(SEEDS[0])!r}]); "
+            "sys.exit(','.join(m for m in ('great_expectations', 'dagster') if m in sys.modules) or None)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert json.loads(run.stdout)["rule_failures"] == gold_of(SEEDS[0])["expected_rule_failures"]
 
 
 def test_failure_is_one_line_naming_file_stage_reason(tmp_path):

@@ -1,0 +1,111 @@
+"""`validate.judge` (the verdicts `xxgk extract` prints, without Great Expectations) against the
+committed GX suites: the same `passed` on every check row, on real, damaged and planted reports."""
+
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from pipelines import batch, validate
+from pipelines import template as T
+from pipelines.errors import IngestError
+from pipelines.ingest import process
+
+import damage
+from conftest import FIXTURES, SAMPLE
+from gold import gold_frames, planted
+
+VARIANTS_PER_CLASS = 100
+GOLD_FILES = [*(s.path for s in damage.sources()), *damage.REAL_FILES]
+
+
+def assert_same_verdicts(judged_by_gx: pl.DataFrame) -> None:
+    free = validate.judge(judged_by_gx.drop("passed"))
+    differ = judged_by_gx.with_columns(free=free["passed"]).filter(pl.col("passed").ne_missing(pl.col("free")))
+    assert differ.is_empty(), differ
+    assert free.equals(judged_by_gx)
+
+
+def gx_judged(reports: list) -> pl.DataFrame:
+    return validate.run_suites(batch.checks_of(reports))
+
+
+def reports_of(documents) -> list:
+    """The extracted reports of (bytes, name) pairs, one per report id; refused documents left out."""
+    found = {}
+    for data, name in documents:
+        try:
+            report = process(data, name)
+        except IngestError:
+            continue
+        found.setdefault(report.report_id, report)
+    return list(found.values())
+
+
+def test_gold_files_and_sample():
+    files = [*GOLD_FILES, *sorted(SAMPLE.iterdir())]
+    judged = gx_judged(reports_of((p.read_bytes(), p.name) for p in files))
+    assert judged.filter(~pl.col("passed")).height > 0  # the gold files' own expected failures
+    assert_same_verdicts(judged)
+
+
+def test_damaged_variants():
+    reports = reports_of((v.text.encode("utf-8"), v.name) for klass in damage.CLASSES
+                         for v in damage.variants(klass, VARIANTS_PER_CLASS))
+    # What the variants give: partial reports, cells read by an identity (role "used"), failures.
+    assert any(r.status == "partial" for r in reports) and any(r.rules_used for r in reports)
+    judged = gx_judged(reports)
+    assert {"used", "tested"} <= set(judged["role"]) and judged.filter(~pl.col("passed")).height > 0
+    assert_same_verdicts(judged)
+
+
+def planted_gold(path, changes: dict) -> tuple:
+    """gold_frames of the gold JSON `path` as another report, with cells set (gold.planted)."""
+    rid, template, *found = gold_frames(path)
+    names = ("applications", "review_litigation", "proactive")
+    frames_ = planted(dict(zip(names, found)), changes)
+    return (f"{rid}.planted", template, *(frames_[k].with_columns(report_id=pl.lit(f"{rid}.planted")) for k in names))
+
+
+EDGES = [(Decimal("5.00"), Decimal(5)), (Decimal("5.01"), Decimal(5)), (Decimal("4.99"), Decimal(5)),
+         (Decimal(0), Decimal(0)), (Decimal("-0.01"), Decimal(0))]
+EDGE_VERDICTS = {"balance.total_handled_equals_sum_of_outcomes": [True, False, False, True, False],  # lhs = rhs
+                 "range.non_negative": [True, True, False, True, False]}  # lhs >= 0
+
+
+@pytest.fixture(scope="module")
+def planted_checks() -> pl.DataFrame:
+    """Gold reports of both templates with a failure of every report rule planted, plus edge rows."""
+    t2019, t2021 = (next((FIXTURES / "seeds" / "gold").glob(f"{n}_*.json")) for n in ("000", "003"))
+    assert (gold_frames(t2019)[1], gold_frames(t2021)[1]) == ("2019", "2021")
+    changes = {
+        ("applications", "received", "natural_person"): -3,  # negative: range, column and row balances
+        ("applications", "total_handled", "commercial"): 10**6,  # (七)总计 off its leaves and its row
+        ("review_litigation", "review", "upheld"): 10**6,  # each proceeding's total off its results
+        ("review_litigation", "litigation_direct", "pending"): -1,
+        ("review_litigation", "litigation_after_review", "corrected"): 10**6,
+    }
+    cent_below = {t2019: ("proactive", "rules", "new_made"), t2021: ("proactive", "rules", "issued")}
+    reports = [*map(gold_frames, cent_below),
+               *(planted_gold(path, {**changes, cell: Decimal("-0.01")}) for path, cell in cent_below.items())]
+    checks = validate.build_checks(*(pl.concat([r[k] for r in reports]) for k in (2, 3, 4)),
+                                   {r[0]: r[1] for r in reports})
+    # Rows at the edge of each comparison (EDGES): equal to the cent, a cent apart either way, zero.
+    edge = checks.head(1)
+    extra = [edge.with_columns(rule_id=pl.lit(rule), column_code=pl.lit("edge"),
+                               lhs=pl.lit(lhs, edge.schema["lhs"]), rhs=pl.lit(rhs, edge.schema["rhs"]))
+             for rule in EDGE_VERDICTS for lhs, rhs in EDGES]
+    unknown = edge.with_columns(rule_id=pl.lit("made_up.rule"))  # no suite, no comparison: NULL
+    rows = pl.concat([checks, *extra, unknown])
+    return rows.with_columns(check_id=pl.int_range(rows.height, dtype=pl.Int64))
+
+
+def test_planted_failures_of_every_rule(planted_checks):
+    judged = validate.run_suites(planted_checks)
+    failing = set(judged.filter(~pl.col("passed"))["rule_id"])
+    assert failing == {r.id for r in T.REPORT_RULES}
+    for rule, verdicts in EDGE_VERDICTS.items():
+        assert judged.filter(rule_id=rule, column_code="edge")["passed"].to_list() == verdicts, rule
+    assert judged.filter(rule_id="made_up.rule")["passed"].to_list() == [None]
+    assert_same_verdicts(judged)
+
