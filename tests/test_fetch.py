@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import batch
-from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_settings, load_sources
+from pipelines.fetch import MANIFEST, STATE, FetchSettings, RawFile, fetch_all, load_settings, load_sources
 
 from conftest import SEEDS
 
@@ -137,7 +137,7 @@ def test_content_addressing(tmp_path):
     raw = tmp_path / "raw"
     first = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
     assert {f.path for f in first.files} == {raw / f"{sha(SEED_GBK)}.txt"}
-    assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", MANIFEST]
+    assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", STATE, MANIFEST]
     assert [e["source_uri"] for e in manifest(raw)] == ["a/report.txt", "b/copy.TXT"]
     mtime = first.files[0].path.stat().st_mtime_ns
     again = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
