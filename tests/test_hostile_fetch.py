@@ -75,6 +75,10 @@ def test_unchanged_url_is_not_downloaded_again(tmp_path, server):
     assert [h.get("If-None-Match") for p, h in Hostile.log] == [None, '"v1"']
     assert json.loads((raw / STATE).read_text())[f"{server}/etag"]["etag"] == '"v1"'
     assert len((raw / MANIFEST).read_text().splitlines()) == 1
+    first[0].path.unlink()  # the landed copy is gone: the next fetch asks for the whole body
+    assert fetch_all([f"{server}/etag"], raw, settings=SETTINGS).files == first
+    assert Hostile.full_bodies == 2 and Hostile.log[-1][1].get("If-None-Match") is None
+    assert first[0].path.read_bytes() == REPORT
 
 
 def test_user_agent_host_delay_and_retry_after(tmp_path, server):
