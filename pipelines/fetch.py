@@ -252,7 +252,8 @@ def _entries(manifest: Path) -> list[dict]:
         with open(manifest, "r+b") as f:
             f.truncate(data.rfind(b"\n") + 1)
         data = data[:data.rfind(b"\n") + 1]
-    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    lines = (line for line in data.decode("utf-8").splitlines() if line.strip())
+    return json.loads("[" + ",".join(lines) + "]")  # one parse, not one per line
 
 
 # --- bytes to a part file -------------------------------------------------------------------------
