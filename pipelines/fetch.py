@@ -394,7 +394,7 @@ class _State:
         if not self.changed:
             return
         tmp = self.path.with_name(f".{STATE}.{os.getpid()}")
-        tmp.write_text(json.dumps(self.sources, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
+        tmp.write_text(json.dumps(self.sources, ensure_ascii=False), encoding="utf-8")  # one line: the fast encoder
         os.replace(tmp, self.path)
 
 
