@@ -5,9 +5,11 @@ raw_dir/<sha256>.<ext> and is never rewritten; raw_dir/manifest.jsonl gets one l
 (sha256, source_uri) first seen. Every document is bounded (FetchSettings): bytes are streamed to a
 temporary file under a byte cap and renamed to their SHA-256 name, an HTTP fetch has a total
 deadline, redirects stay on the source's host, a directory's symbolic links do not lead out of it,
-and every entry left out is recorded with the reason. A source is recorded as its URL, or for a local
-file as its path relative to the project root (`data/raw/sample/p001.pdf`), or as its file:// URL
-when it lies outside the root: never as a machine path.
+and every entry left out is recorded with the reason. An unchanged source is not read again
+(raw_dir/fetch_state.json): a URL is asked with a conditional GET, and a local file whose size and
+modification time are those last seen is taken as the bytes landed then. A source is recorded as
+its URL, or for a local file as its path relative to the project root (`data/raw/sample/p001.pdf`),
+or as its file:// URL when it lies outside the root: never as a machine path.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from .errors import IngestError, internal_error
 
 STAGE = "fetch"
 MANIFEST = "manifest.jsonl"
-HTTP_STATE = "http_state.json"  # ETag / Last-Modified of each URL, for conditional GETs
+STATE = "fetch_state.json"  # what each source gave last time: a URL's ETag, a local file's size and mtime
 _LANDED = re.compile(r"([0-9a-f]{64})\.[a-z0-9]+")
 _PART = re.compile(r"\.fetch-(\d+)-\d+\.part")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _RETRY = (httpx.TransportError,)  # connection, timeout, protocol and network errors
 _CHUNK = 1 << 20
 _MAX_REDIRECTS = 10
+_SETTLED_NS = 2 * 10**9  # a file modified this recently may change again within one mtime tick: not trusted
 
 
 @dataclass(frozen=True)
@@ -104,13 +107,12 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     recorded relative to it (source_uri). `progress(done, total, uri)` is called after each file or URL.
     """
     raw_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(raw_dir)
+    landed = _scan(raw_dir)
     result, items = FetchResult(), []
     for uri in uris:
         found, skipped = _expand(uri if _SCHEME.match(uri) else str(project_root / uri))
         items += found
         result.errors += [IngestError(source_uri(e.source, project_root), e.stage, e.reason) for e in skipped]
-    landed = {m[1]: p for p in raw_dir.iterdir() if (m := _LANDED.fullmatch(p.name))}
     manifest = raw_dir / MANIFEST
     entries = _entries(manifest)
     seen = {(e["sha256"], e["source_uri"]) for e in entries}
@@ -120,13 +122,14 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
         first[e["sha256"]] = min(at, first.get(e["sha256"], at))
     own_client = client is None
     client = client or httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False)
-    http = _Http(client, settings, raw_dir)
+    state = _State(raw_dir, landed)
+    http = _Http(client, settings, raw_dir, state)
     try:
         with open(manifest, "a", encoding="utf-8") as log:
             for done, (uri, root) in enumerate(items, 1):
-                name = source_uri(uri, project_root)
+                name, got = source_uri(uri, project_root), None
                 try:
-                    got = http.get(uri) if _is_http(uri) else _copy_local(uri, root, raw_dir, settings)
+                    got = http.get(uri) if _is_http(uri) else _local(uri, root, raw_dir, settings, state)
                     if got.sha256 not in landed:
                         landed[got.sha256] = raw_dir / f"{got.sha256}.{_extension(uri, got.content_type)}"
                         os.replace(got.part, landed[got.sha256])
@@ -142,17 +145,17 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
                         log.flush()
                     result.files.append(RawFile(got.sha256, landed[got.sha256], name, got.size,
                                                 got.content_type, got.charset, first[got.sha256]))
-                    http.landed(uri, got)
                 except IngestError as error:
                     result.errors.append(IngestError(name, error.stage, error.reason))
                 except Exception as error:  # noqa: BLE001 - the document boundary: a bug of ours
                     result.errors.append(internal_error(name, STAGE, error))
                 finally:
-                    _cleanup(raw_dir)
+                    if got and got.part:  # bytes landed before (or not landed: an error)
+                        got.part.unlink(missing_ok=True)
                 if progress:
                     progress(done, len(items), name)
     finally:
-        http.save()
+        state.save()
         if own_client:
             client.close()
     return result
@@ -162,7 +165,7 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
 
 
 def _is_http(uri: str) -> bool:
-    return urlparse(uri).scheme in ("http", "https")
+    return (scheme := _SCHEME.match(uri)) is not None and scheme[1].lower() in ("http", "https")
 
 
 def source_uri(uri: str, project_root: Path) -> str:
@@ -170,17 +173,19 @@ def source_uri(uri: str, project_root: Path) -> str:
     file:// URL when it lies outside the root."""
     if _SCHEME.match(uri) and urlparse(uri).scheme != "file":
         return uri
-    path, root = Path(os.path.abspath(project_root / _local_path(uri))), Path(os.path.abspath(project_root))
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_uri()
+    root = os.path.abspath(project_root)
+    path = os.path.abspath(os.path.join(root, _local_path(uri)))
+    inside = os.path.join(root, "")
+    return path[len(inside):] if path.startswith(inside) else "." if path == root else Path(path).as_uri()
 
 
-def _local_path(uri: str) -> Path:
+def _local_path(uri: str) -> str:
     """A path source as itself; a file:// URL as the path it names."""
-    parsed = urlparse(uri)
-    return Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(uri)
+    scheme = _SCHEME.match(uri)
+    return unquote(urlparse(uri).path) if scheme and scheme[1].lower() == "file" else uri
 
 
-def _expand(uri: str) -> tuple[list[tuple[str, Path | None]], list[IngestError]]:
+def _expand(uri: str) -> tuple[list[tuple[str, str | None]], list[IngestError]]:
     """A source as (uri, directory it must stay in) items, and the entries left out with the reason.
 
     A directory gives its regular files, sorted; dotfiles (.gitkeep, editors' temporaries) are left
@@ -194,39 +199,44 @@ def _expand(uri: str) -> tuple[list[tuple[str, Path | None]], list[IngestError]]
     if _is_http(uri):
         return [(uri, None)], []
     path = _local_path(uri)
-    if not path.is_dir():
+    if not os.path.isdir(path):
         return [(uri, None)], []
-    root = path.resolve()
+    root = os.path.realpath(path)
     try:
-        entries = sorted(path.iterdir())
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
     except OSError as error:
         return [], [IngestError(uri, STAGE, f"cannot list the directory: {error.strerror or error}")]
     items, skipped = [], []
-    for entry in entries:
+    for entry in entries:  # entry types come with the listing: no system call for a regular file
         if entry.name.startswith("."):
             continue
         reason = None
         if entry.is_symlink():
-            target = Path(os.path.realpath(entry))
-            if not target.is_relative_to(root):
+            target = os.path.realpath(entry.path)
+            if not _within(target, root):
                 reason = f"a symbolic link to {target}, outside the source directory; not followed"
-            elif not target.exists():
+            elif not os.path.exists(target):
                 reason = "a broken symbolic link"
         if reason is None and entry.is_dir():
             reason = ("a directory; a source directory is not read recursively (name it in sources.toml "
                       "to read it)")
         if reason is None and not entry.is_file():
-            reason = f"not a regular file ({_kind(entry)})"
+            reason = f"not a regular file ({_kind(entry.path)})"
         if reason:
-            skipped.append(IngestError(str(entry), STAGE, reason))
+            skipped.append(IngestError(entry.path, STAGE, reason))
         else:
-            items.append((str(entry), root))
+            items.append((entry.path, root))
     return items, skipped
 
 
-def _kind(path: Path) -> str:
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(os.path.join(directory, ""))
+
+
+def _kind(path: str) -> str:
     try:
-        mode = path.lstat().st_mode
+        mode = os.lstat(path).st_mode
     except OSError as error:
         return error.strerror or str(error)
     return ("a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else
@@ -242,7 +252,8 @@ def _entries(manifest: Path) -> list[dict]:
         with open(manifest, "r+b") as f:
             f.truncate(data.rfind(b"\n") + 1)
         data = data[:data.rfind(b"\n") + 1]
-    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
+    lines = (line for line in data.decode("utf-8").splitlines() if line.strip())
+    return json.loads("[" + ",".join(lines) + "]")  # one parse, not one per line
 
 
 # --- bytes to a part file -------------------------------------------------------------------------
@@ -250,19 +261,18 @@ def _entries(manifest: Path) -> list[dict]:
 
 @dataclass(frozen=True)
 class _Got:
-    """Bytes of one source in a part file (or already landed, for an unchanged URL)."""
+    """Bytes of one source in a part file (or already landed, for an unchanged source)."""
 
     part: Path | None
     sha256: str
     size: int
     content_type: str | None = None
     charset: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 class _Sink:
-    """A part file in raw_dir receiving bytes under the byte cap, hashing them on the way."""
+    """A part file in raw_dir receiving bytes under the byte cap, hashing them on the way; removed when
+    its `with` block ends in an error."""
 
     _count = 0
 
@@ -273,6 +283,14 @@ class _Sink:
         self.hash, self.size = hashlib.sha256(), 0
         self.file = open(self.path, "wb")
 
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, error_type, *_) -> None:
+        self.file.close()
+        if error_type is not None:
+            self.path.unlink(missing_ok=True)
+
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
         if self.size > self.max_bytes:
@@ -280,8 +298,7 @@ class _Sink:
         self.hash.update(chunk)
         self.file.write(chunk)
 
-    def close(self, **fields) -> _Got:
-        self.file.close()
+    def got(self, **fields) -> _Got:
         return _Got(self.path, self.hash.hexdigest(), self.size, **fields)
 
 
@@ -290,12 +307,33 @@ def _too_big(max_bytes: int, size: int | None = None) -> str:
     return f"{said}over the {max_bytes:,}-byte limit per document (max_bytes in sources.toml [fetch])"
 
 
-def _copy_local(uri: str, root: Path | None, raw_dir: Path, settings: FetchSettings) -> _Got:
-    """Copy a local file; inside a directory source it must still be inside it when opened."""
-    path = _local_path(uri)
-    real = Path(os.path.realpath(path))
-    if root is not None and not real.is_relative_to(root):
-        raise IngestError(uri, STAGE, f"leads to {real}, outside the source directory; not read")
+def _local(uri: str, root: str | None, raw_dir: Path, settings: FetchSettings, state: _State) -> _Got:
+    """A local file: as landed before if its size and mtime are those last seen, else copied. Inside a
+    directory source it must still be inside it, links resolved, either way."""
+    # A directory's entry is looked at as root/name: one system call, unless it is a link.
+    real = os.path.realpath(_local_path(uri)) if root is None else os.path.join(root, os.path.basename(uri))
+    info = _lstat(real)
+    if root is not None and info and stat.S_ISLNK(info.st_mode):
+        real = os.path.realpath(real)
+        if not _within(real, root):
+            raise IngestError(uri, STAGE, f"leads to {real}, outside the source directory; not read")
+        info = _lstat(real)
+    known = state.get(real)
+    if (known and info and stat.S_ISREG(info.st_mode) and info.st_size <= settings.max_bytes
+            and (info.st_size, info.st_mtime_ns) == (known["size"], known.get("mtime_ns"))):
+        return _Got(None, known["sha256"], known["size"])
+    return _copy_local(uri, real, raw_dir, settings, state)
+
+
+def _lstat(path: str) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except OSError:
+        return None  # copying says why
+
+
+def _copy_local(uri: str, real: str, raw_dir: Path, settings: FetchSettings, state: _State) -> _Got:
+    """Copy a local file (its real path) to a part file, and remember its size and mtime."""
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)  # a FIFO must not block us
     except OSError as error:
@@ -306,28 +344,58 @@ def _copy_local(uri: str, root: Path | None, raw_dir: Path, settings: FetchSetti
             raise IngestError(uri, STAGE, "not a regular file")
         if info.st_size > settings.max_bytes:
             raise IngestError(uri, STAGE, _too_big(settings.max_bytes, info.st_size))
-        sink = _Sink(raw_dir, uri, settings.max_bytes)
-        try:
-            while chunk := f.read(_CHUNK):
-                sink.write(chunk)
-        except OSError as error:
-            raise IngestError(uri, STAGE, f"cannot read: {error.strerror or error}") from error
-        finally:
-            got = sink.close()
+        with _Sink(raw_dir, uri, settings.max_bytes) as sink:
+            try:
+                while chunk := f.read(_CHUNK):
+                    sink.write(chunk)
+            except OSError as error:
+                raise IngestError(uri, STAGE, f"cannot read: {error.strerror or error}") from error
+    got = sink.got()
+    settled = time.time_ns() - info.st_mtime_ns > _SETTLED_NS
+    state.put(real, got, mtime_ns=info.st_mtime_ns if settled else None)
     return got
 
 
-def _cleanup(raw_dir: Path) -> None:
-    """Remove this process's part files left by a document that failed."""
-    for part in raw_dir.glob(f".fetch-{os.getpid()}-*.part"):
-        part.unlink(missing_ok=True)
+def _scan(raw_dir: Path) -> dict[str, Path]:
+    """The landed copies by SHA-256, in one pass over raw_dir that also removes the part files of
+    processes that no longer run (a run killed mid-download)."""
+    landed = {}
+    with os.scandir(raw_dir) as entries:
+        for entry in entries:
+            if m := _LANDED.fullmatch(entry.name):
+                landed[m[1]] = raw_dir / entry.name
+            elif (m := _PART.fullmatch(entry.name)) and not _alive(int(m[1])):
+                Path(entry.path).unlink(missing_ok=True)
+    return landed
 
 
-def _remove_stale_parts(raw_dir: Path) -> None:
-    """Part files of processes that no longer run (a run killed mid-download)."""
-    for part in raw_dir.glob(".fetch-*.part"):
-        if (m := _PART.fullmatch(part.name)) and not _alive(int(m[1])):
-            part.unlink(missing_ok=True)
+class _State:
+    """What each source gave last time (raw_dir/fetch_state.json), by URL or a local file's real path:
+    SHA-256, size and media type, and a URL's ETag / Last-Modified or a file's mtime. An entry counts
+    only while its bytes are landed. Read once and written once per run."""
+
+    def __init__(self, raw_dir: Path, landed: dict[str, Path]):
+        self.path, self.landed, self.changed = raw_dir / STATE, landed, False
+        try:
+            self.sources = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.sources = {}
+
+    def get(self, key: str) -> dict | None:
+        entry = self.sources.get(key)
+        return entry if entry and entry["sha256"] in self.landed else None
+
+    def put(self, key: str, got: _Got, **fields) -> None:
+        self.sources[key] = {"sha256": got.sha256, "size": got.size, "content_type": got.content_type,
+                             "charset": got.charset, **fields}
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        tmp = self.path.with_name(f".{STATE}.{os.getpid()}")
+        tmp.write_text(json.dumps(self.sources, ensure_ascii=False), encoding="utf-8")  # one line: the fast encoder
+        os.replace(tmp, self.path)
 
 
 def _alive(pid: int) -> bool:
@@ -347,21 +415,14 @@ class _Http:
     """GET under a deadline and a byte cap, with redirects checked, retries, a per-host delay and
     conditional requests for URLs fetched before."""
 
-    def __init__(self, client: httpx.Client, settings: FetchSettings, raw_dir: Path):
-        self.client, self.settings, self.raw_dir = client, settings, raw_dir
-        self.state_path = raw_dir / HTTP_STATE
-        try:
-            self.state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            self.state = {}
+    def __init__(self, client: httpx.Client, settings: FetchSettings, raw_dir: Path, state: _State):
+        self.client, self.settings, self.raw_dir, self.state = client, settings, raw_dir, state
         self.last_request: dict[str, float] = {}
 
     def get(self, url: str) -> _Got:
         s = self.settings
         deadline = time.monotonic() + s.deadline_seconds
-        known = self.state.get(url)
-        if known and not any(self.raw_dir.glob(f"{known['sha256']}.*")):
-            known = None  # the landed copy is gone: fetch it whole
+        known = self.state.get(url)  # None when the landed copy is gone: fetched whole
         problem, tried = "", 0
         for attempt in range(s.attempts):
             if attempt:
@@ -391,8 +452,7 @@ class _Http:
             try:
                 with self._send(url, target, headers, deadline) as response:
                     if response.status_code == 304 and known:
-                        return _Got(None, known["sha256"], known["size"], known.get("content_type"),
-                                    known.get("charset"), known.get("etag"), known.get("last_modified"))
+                        return _Got(None, known["sha256"], known["size"], known["content_type"], known["charset"])
                     if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
                         target = urljoin(target, response.headers["location"])
                         hop = urlparse(target)
@@ -435,30 +495,17 @@ class _Http:
         if length.isdigit() and int(length) > self.settings.max_bytes:
             raise IngestError(url, STAGE, _too_big(self.settings.max_bytes, int(length)))
         content_type, charset = _content_type(response.headers.get("content-type"))
-        sink = _Sink(self.raw_dir, url, self.settings.max_bytes)
-        try:
+        with _Sink(self.raw_dir, url, self.settings.max_bytes) as sink:
             for chunk in _inflated(url, response):
                 sink.write(chunk)
                 if time.monotonic() > deadline:
                     raise IngestError(url, STAGE, f"did not finish within the {self.settings.deadline_seconds:g} s "
                                                   f"deadline ({sink.size:,} bytes received)")
-        finally:
-            got = sink.close(content_type=content_type, charset=charset, etag=response.headers.get("etag"),
-                             last_modified=response.headers.get("last-modified"))
+        got = sink.got(content_type=content_type, charset=charset)
+        etag, last_modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if etag or last_modified:  # for a conditional request next time
+            self.state.put(url, got, etag=etag, last_modified=last_modified)
         return got
-
-    def landed(self, url: str, got: _Got) -> None:
-        """Remember what a URL answered, for a conditional request next time."""
-        if _is_http(url) and (got.etag or got.last_modified):
-            self.state[url] = {"sha256": got.sha256, "size": got.size, "content_type": got.content_type,
-                               "charset": got.charset, "etag": got.etag, "last_modified": got.last_modified}
-
-    def save(self) -> None:
-        if not self.state:
-            return
-        tmp = self.state_path.with_name(f".{HTTP_STATE}.{os.getpid()}")
-        tmp.write_text(json.dumps(self.state, ensure_ascii=False, indent=0, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.state_path)
 
 
 class _Retry(Exception):
@@ -501,7 +548,7 @@ def _content_type(header: str | None) -> tuple[str | None, str | None]:
 
 def _extension(uri: str, content_type: str | None) -> str:
     """From the name (or URL path), else from the Content-Type, else "bin"."""
-    suffix = Path(urlparse(uri).path if _is_http(uri) else str(_local_path(uri))).suffix.lower()
+    suffix = Path(urlparse(uri).path if _is_http(uri) else _local_path(uri)).suffix.lower()
     if not re.fullmatch(r"\.[a-z0-9]{1,10}", suffix):
         suffix = (content_type and mimetypes.guess_extension(content_type)) or ".bin"
     return suffix[1:]

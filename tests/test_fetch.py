@@ -2,14 +2,16 @@
 
 import hashlib
 import json
+import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from pipelines import batch
-from pipelines.fetch import MANIFEST, FetchSettings, RawFile, fetch_all, load_settings, load_sources
+from pipelines.fetch import MANIFEST, STATE, FetchSettings, RawFile, fetch_all, load_settings, load_sources
 
 from conftest import SEEDS
 
@@ -137,7 +139,7 @@ def test_content_addressing(tmp_path):
     raw = tmp_path / "raw"
     first = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
     assert {f.path for f in first.files} == {raw / f"{sha(SEED_GBK)}.txt"}
-    assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", MANIFEST]
+    assert sorted(p.name for p in raw.iterdir()) == [f"{sha(SEED_GBK)}.txt", STATE, MANIFEST]
     assert [e["source_uri"] for e in manifest(raw)] == ["a/report.txt", "b/copy.TXT"]
     mtime = first.files[0].path.stat().st_mtime_ns
     again = fetch_all([str(a.parent), str(b)], raw, project_root=tmp_path)
@@ -194,3 +196,79 @@ def test_connection_refused_is_an_error_not_a_crash(tmp_path):
         port = s.getsockname()[1]
     result = fetch_all([f"http://127.0.0.1:{port}/r.txt"], tmp_path / "raw")
     assert result.files == [] and result.errors[0].stage == "fetch" and "ConnectError" in result.errors[0].reason
+
+
+HOUR_AGO = time.time_ns() - 3600 * 10**9
+
+
+def inbox(tmp_path, files: dict[str, bytes]) -> Path:
+    """A source directory whose files were last modified an hour ago (settled, as on a quiet night)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, data in files.items():
+        (src / name).write_bytes(data)
+        os.utime(src / name, ns=(HOUR_AGO, HOUR_AGO))
+    return src
+
+
+def rewrite_keeping_stat(path: Path, data: bytes) -> None:
+    """Other bytes of the same size under the same mtime: only reading the file can tell."""
+    before = path.stat()
+    assert len(data) == before.st_size
+    path.write_bytes(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_unchanged_local_file_is_not_read_again(tmp_path):
+    src, raw = inbox(tmp_path, {"a.txt": b"version 1", "b.txt": b"other"}), tmp_path / "raw"
+    first = fetch_all([str(src)], raw, project_root=tmp_path).files
+    rewrite_keeping_stat(src / "a.txt", b"version 2")
+    again = fetch_all([str(src)], raw, project_root=tmp_path).files
+    assert again == first and again[0].sha256 == sha(b"version 1")  # size and mtime were trusted
+
+    os.utime(src / "a.txt", ns=(HOUR_AGO, HOUR_AGO + 10**9))  # a new mtime: read, and the new bytes land
+    a, b = fetch_all([str(src)], raw, project_root=tmp_path).files
+    assert (a.sha256, a.path.read_bytes(), b) == (sha(b"version 2"), b"version 2", first[1])
+    assert [(e["sha256"], e["source_uri"]) for e in manifest(raw)] == [
+        (sha(b"version 1"), "src/a.txt"), (sha(b"other"), "src/b.txt"), (sha(b"version 2"), "src/a.txt")]
+    rewrite_keeping_stat(src / "a.txt", b"version 3")
+    assert fetch_all([str(src)], raw, project_root=tmp_path).files[0].sha256 == sha(b"version 2")
+
+
+def test_deleted_landed_copy_makes_the_file_read_again(tmp_path):
+    src, raw = inbox(tmp_path, {"a.txt": b"version 1"}), tmp_path / "raw"
+    [first] = fetch_all([str(src)], raw, project_root=tmp_path).files
+    first.path.unlink()
+    rewrite_keeping_stat(src / "a.txt", b"version 2")
+    [again] = fetch_all([str(src)], raw, project_root=tmp_path).files
+    assert again.sha256 == sha(b"version 2") and again.path.read_bytes() == b"version 2"
+
+
+def test_file_modified_just_now_is_read_again(tmp_path):
+    src, raw = tmp_path / "src", tmp_path / "raw"
+    src.mkdir()
+    (src / "a.txt").write_bytes(b"version 1")  # still being written, maybe: its mtime may not move again
+    fetch_all([str(src)], raw, project_root=tmp_path)
+    rewrite_keeping_stat(src / "a.txt", b"version 2")
+    [again] = fetch_all([str(src)], raw, project_root=tmp_path).files
+    assert again.sha256 == sha(b"version 2")
+
+
+def test_file_that_now_leads_out_of_its_directory_is_refused_though_its_stat_matches(tmp_path):
+    src, raw = inbox(tmp_path, {"a.txt": b"report a", "b.txt": b"report b"}), tmp_path / "raw"
+    secret = tmp_path / "secret"
+    fetch_all([str(src)], raw, project_root=tmp_path)
+    secret.write_bytes(b"secret b")  # the size and mtime b.txt had
+    os.utime(secret, ns=(HOUR_AGO, HOUR_AGO))
+
+    def swap(done, total, uri):  # b.txt becomes a link out of src after the directory was listed
+        if uri == "src/a.txt":
+            (src / "b.txt").unlink()
+            (src / "b.txt").symlink_to(secret)
+    result = fetch_all([str(src)], raw, project_root=tmp_path, progress=swap)
+    assert [f.source_uri for f in result.files] == ["src/a.txt"]
+    [error] = result.errors
+    assert (error.source, error.reason) == ("src/b.txt", f"leads to {secret}, outside the source directory; not read")
+    [error] = fetch_all([str(src)], raw, project_root=tmp_path).errors  # the next night: left out when listed
+    assert error.reason == f"a symbolic link to {secret}, outside the source directory; not followed"
+    assert b"secret b" not in b"".join(p.read_bytes() for p in raw.iterdir())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.fetch import HTTP_STATE, MANIFEST, FetchSettings, fetch_all
+from pipelines.fetch import STATE, MANIFEST, FetchSettings, fetch_all
 
 from conftest import SEEDS
 
@@ -73,8 +73,12 @@ def test_unchanged_url_is_not_downloaded_again(tmp_path, server):
     again = fetch_all([f"{server}/etag"], raw, settings=SETTINGS).files
     assert again == first and Hostile.full_bodies == 1
     assert [h.get("If-None-Match") for p, h in Hostile.log] == [None, '"v1"']
-    assert json.loads((raw / HTTP_STATE).read_text())[f"{server}/etag"]["etag"] == '"v1"'
+    assert json.loads((raw / STATE).read_text())[f"{server}/etag"]["etag"] == '"v1"'
     assert len((raw / MANIFEST).read_text().splitlines()) == 1
+    first[0].path.unlink()  # the landed copy is gone: the next fetch asks for the whole body
+    assert fetch_all([f"{server}/etag"], raw, settings=SETTINGS).files == first
+    assert Hostile.full_bodies == 2 and Hostile.log[-1][1].get("If-None-Match") is None
+    assert first[0].path.read_bytes() == REPORT
 
 
 def test_user_agent_host_delay_and_retry_after(tmp_path, server):
