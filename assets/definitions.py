@@ -47,16 +47,14 @@ def raw_files(context: dg.AssetExecutionContext, paths: XxgkPaths,
               run_lock: RunLock) -> dg.Output[fetch.FetchResult]:
     """Every source of sources.toml landed in raw_dir under its SHA-256, and the sources that failed.
     (The assets that write, this one and warehouse, hold the run lock.)"""
-    raw_dir = Path(paths.raw_dir)
-    before = set(raw_dir.iterdir()) if raw_dir.is_dir() else set()
     toml = Path(paths.sources_toml)
-    result = fetch.fetch_all(fetch.load_sources(toml), raw_dir, settings=fetch.load_settings(toml),
+    result = fetch.fetch_all(fetch.load_sources(toml), Path(paths.raw_dir), settings=fetch.load_settings(toml),
                              project_root=toml.parent, progress=_progress(context, "fetched", "files"))
     for error in result.errors:
         context.log.warning(str(error))
     return dg.Output(result, metadata={
         "files": len(result.files),
-        "new files": len({f.path for f in result.files} - before),
+        "new files": result.new,
         "fetch errors": _markdown(("source", "reason"), [(e.source, e.reason) for e in result.errors]),
     })
 

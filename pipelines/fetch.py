@@ -77,6 +77,7 @@ class RawFile:
 class FetchResult:
     files: list[RawFile] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    new: int = 0  # files landed for the first time
 
 
 def load_sources(path: Path) -> list[str]:
@@ -133,6 +134,7 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
                     if got.sha256 not in landed:
                         landed[got.sha256] = raw_dir / f"{got.sha256}.{_extension(uri, got.content_type)}"
                         os.replace(got.part, landed[got.sha256])
+                        result.new += 1
                     if (got.sha256, name) not in seen:
                         seen.add((got.sha256, name))
                         now = datetime.now(timezone.utc)
