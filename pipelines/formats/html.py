@@ -134,10 +134,10 @@ class _Flow:
         self.el = None
 
     def add(self, text: str, el, link: bool):
-        if text:
-            if self.el is None and text.strip():
-                self.el = el
-            self.parts.append((text, link))
+        """Text (not empty) from el."""
+        if self.el is None and text.strip():
+            self.el = el
+        self.parts.append((text, link))
 
     def flush(self, pre: bool = False):
         if not self.parts:
@@ -169,8 +169,9 @@ def _hidden(el) -> bool:
 
 
 @lru_cache(maxsize=1 << 12)
-def _chrome_names(names: str) -> bool:
-    return bool(_CHROME.search(names))
+def _chrome_names(cls: str | None, ident: str | None) -> bool:
+    names = " ".join(filter(None, (cls, ident)))
+    return bool(names and _CHROME.search(names))
 
 
 _NOT_CHROME = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot", "body", "html"})
@@ -197,14 +198,16 @@ class _Page:
     def _skipped(self, el, tag: str) -> bool:
         if tag in _SKIP:
             return True
-        if _hidden(el):
+        get = el.get
+        if get("hidden") is not None:
+            return True
+        style = get("style")
+        if style and _hidden_style(style):
             return True
         if tag in ("header", "footer") and not any(_tag(a) in ("article", "main") for a in el.iterancestors()):
             return not self._holds_report(el)
-        if tag not in _NOT_CHROME:
-            names = " ".join(filter(None, (el.get("class"), el.get("id"))))
-            if names and _chrome_names(names):
-                return not self._holds_report(el)
+        if tag not in _NOT_CHROME and _chrome_names(get("class"), get("id")):
+            return not self._holds_report(el)
         return False
 
     @staticmethod
@@ -228,32 +231,33 @@ class _Page:
             flow.table(self.table(el))
             return
         block = tag in _BLOCK
-        if block:
+        if block and flow.parts:
             flow.flush(pre)
         link = link or (tag == "a" and el.get("href") is not None)
         pre = pre or tag in _PRE
         self._children(el, flow, link, pre)
-        if block:
+        if block and flow.parts:
             flow.flush(pre)
 
     def _children(self, el, flow: _Flow, link: bool, pre: bool):
         """el's text, its children and their tails, into flow."""
-        if el.text:
-            self._text(el.text, el, flow, link, pre)
+        text = el.text
+        if text:
+            self._pre_text(text, el, flow, link) if pre else flow.add(text, el, link)
         for child in el:
             self.walk(child, flow, link, pre)
-            if child.tail:
-                self._text(child.tail, el, flow, link, pre)
+            text = child.tail
+            if text:
+                self._pre_text(text, el, flow, link) if pre else flow.add(text, el, link)
 
     @staticmethod
-    def _text(text: str, el, flow: _Flow, link: bool, pre: bool):
-        if not pre:
-            flow.add(text, el, link)
-            return
+    def _pre_text(text: str, el, flow: _Flow, link: bool):
+        """Preformatted text: each newline ends a line."""
         for i, piece in enumerate(text.split("\n")):
             if i:
                 flow.flush(pre=True)
-            flow.add(piece, el, link)
+            if piece:
+                flow.add(piece, el, link)
 
     def table(self, el) -> RawTable:
         """The WHATWG table model: row groups in order (tfoot last), slots, anchors with spans."""
