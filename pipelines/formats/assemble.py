@@ -122,11 +122,9 @@ def _is_layout(table: RawTable) -> bool:
     if len(cells) <= 1:
         return True  # a box around content
     for cell in cells:
-        if cell.tables:
-            return True
-        lines = [i.text for i in cell.items if isinstance(i, TextItem)]
-        if any(heading(line) for line in lines):
-            return True
+        for item in cell.items:  # a table, or a line that is a section heading
+            if isinstance(item, RawTable) or heading(item.text):
+                return True
         text = cell.text
         if len(text) > _LAYOUT_CELL_CHARS or text.count("。") >= _PROSE_SENTENCES:
             return True
@@ -165,8 +163,9 @@ def _flatten(item, out: list):
 
 
 def _to_table(raw: RawTable) -> Table:
-    rows = [[Cell(c.text, Ref(node=f"table {raw.number} row {c.row + 1} col {c.col + 1}"), c.rowspan, c.colspan)
-             for c in row] for row in raw.rows]
+    at = f"table {raw.number} row "
+    rows = [[Cell(c.text, Ref(node=f"{at}{c.row + 1} col {c.col + 1}"), c.rowspan, c.colspan) for c in row]
+            for row in raw.rows]
     return Table([r for r in rows if r], Ref(node=f"table {raw.number} {raw.node}".rstrip()))
 
 
