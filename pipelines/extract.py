@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import polars as pl
 
@@ -266,6 +267,7 @@ class _Entry:
         return any(v.value.kind == "number" for v in self.values)
 
 
+@lru_cache(maxsize=1 << 14)  # the same labels recur in every report
 def _match_row(text: str) -> str | None:
     """A row label, or a cell holding a group label and its row label run together with spaces."""
     parts = text.split()

@@ -43,7 +43,9 @@ class _Rows:
         """The row this label is, without tolerance for typos or truncation."""
         return _ROW_VOCABULARY.exact.get(key(text))
 
-    def match(self, text: str) -> str | None:
+    @staticmethod
+    @lru_cache(maxsize=1 << 14)  # the same labels recur in every report
+    def match(text: str) -> str | None:
         numbered = enumerator(text)
         code = _ROW_VOCABULARY.match(text)
         if numbered is None or code is not None and numbered in _NUMBERING[code]:
