@@ -161,11 +161,10 @@ def _hidden_style(style: str) -> bool:
     return ("display" in style or "visibility" in style) and bool(_HIDDEN.search(style))
 
 
-def _hidden(el) -> bool:
-    if el.get("hidden") is not None:
-        return True
-    style = el.get("style")
-    return bool(style) and _hidden_style(style)
+def _hidden(el, names: list[str] | None = None) -> bool:
+    """A hidden attribute, or a style that hides the element (`names`: its attribute names, if read)."""
+    names = el.keys() if names is None else names
+    return "hidden" in names or "style" in names and _hidden_style(el.get("style"))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -198,15 +197,13 @@ class _Page:
     def _skipped(self, el, tag: str) -> bool:
         if tag in _SKIP:
             return True
-        get = el.get
-        if get("hidden") is not None:
-            return True
-        style = get("style")
-        if style and _hidden_style(style):
+        names = el.keys()  # most elements have no attributes, or only a style
+        if names and _hidden(el, names):
             return True
         if tag in ("header", "footer") and not any(_tag(a) in ("article", "main") for a in el.iterancestors()):
             return not self._holds_report(el)
-        if tag not in _NOT_CHROME and _chrome_names(get("class"), get("id")):
+        if ("class" in names or "id" in names) and tag not in _NOT_CHROME \
+                and _chrome_names(el.get("class"), el.get("id")):
             return not self._holds_report(el)
         return False
 
