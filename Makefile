@@ -31,6 +31,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/extract_speed.py
 	$(BIN)/python benchmarks/pdf_compare.py
 	$(BIN)/python benchmarks/damage.py
 	$(BIN)/python benchmarks/hostile.py

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import polars as pl
 
@@ -266,6 +267,7 @@ class _Entry:
         return any(v.value.kind == "number" for v in self.values)
 
 
+@lru_cache(maxsize=1 << 14)  # the same labels recur in every report
 def _match_row(text: str) -> str | None:
     """A row label, or a cell holding a group label and its row label run together with spaces."""
     parts = text.split()
@@ -432,7 +434,8 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
             unread.setdefault(code, []).append(f"{why} ({_where(entry)})")
             continue
         options[code] = readings
-    chosen, by_columns = _choose(options, set(placed.values()), checked, template, unread)
+    # placed rows in the order of the entries (a set's order changes from run to run, and so would unread's)
+    chosen, by_columns = _choose(options, dict.fromkeys(placed.values()), checked, template, unread)
     expected = T.outcome_rows(template) if template else [
         c for c in T.outcome_rows(T.T2019) if c in T.outcome_rows(T.T2021)]
     for code in expected:
@@ -467,7 +470,7 @@ def _candidates(readings: list[Reading] | None) -> tuple[tuple[str, ...], ...]:
     return tuple(_texts(r) for r in readings[:20]) if readings and len(readings) > 1 else ()
 
 
-def _choose(options: dict[str, list[Reading]], placed: set[str], checked: set[str], template: str | None,
+def _choose(options: dict[str, list[Reading]], placed: dict[str, None], checked: set[str], template: str | None,
             unread: dict[str | None, list[str]]) -> tuple[dict[str, Reading], set[tuple[str, str]]]:
     """One reading per row. A row read as printed, or cut the only way its digits allow (and its total
     agrees), stands. The rest (`checked`: a cut its row total chose among several, a row placed by
@@ -525,13 +528,13 @@ def _components(rows: list[str], equations: dict[tuple[str, str], dict[str, int]
         left = [c for c in left if c not in group]
 
 
-def _unchecked(code: str, placed: set[str], readings: int) -> str:
+def _unchecked(code: str, placed: dict[str, None], readings: int) -> str:
     if code in placed:
         return "printed without its label; no column identity through its place can be checked"
     return f"its digits can be cut {readings} way(s) that its 总计 allows, and no column identity can check them"
 
 
-def _undecided(code: str, placed: set[str], several: bool = False) -> str:
+def _undecided(code: str, placed: dict[str, None], several: bool = False) -> str:
     if code in placed:
         return "printed without its label; the identities do not confirm its place"
     return ("the identities leave several cuts of its digits" if several

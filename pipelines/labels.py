@@ -29,6 +29,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text.translate(_INVISIBLE)))
 
 
+@lru_cache(maxsize=1 << 16)
 def enumerator(text: str) -> str | None:
     """A label's leading enumerator in one spelling ("(六)", "六、", "3."), however it was printed."""
     m = ENUMERATOR.match(clean(text))
@@ -42,6 +43,7 @@ def enumerator(text: str) -> str | None:
     return f"{core}." if core.isdigit() else f"{core}、"
 
 
+@lru_cache(maxsize=1 << 16)
 def key(text: str) -> str:
     s = ENUMERATOR.sub("", clean(text))
     while _PARENTHETICAL.search(s):

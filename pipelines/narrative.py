@@ -64,15 +64,21 @@ def read(doc: Document, report_id: str, agency: str | None) -> Narrative:
 
 
 def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str) -> list[tuple]:
+    sentences = list(_SENTENCE.finditer(prose))
+    begins = [s.start() for s in sentences]
+    hits: dict[int, list[tuple[str, re.Match]]] = {}  # sentence → its matches, in pattern order
+    for code, pattern in _PATTERNS:  # over the whole prose: no pattern matches across a sentence's end
+        for m in pattern.finditer(prose):
+            hits.setdefault(bisect_right(begins, m.start()) - 1, []).append((code, m))
     found: dict[str, list[tuple[int, str, str]]] = {}
-    for s in _SENTENCE.finditer(prose):
+    for i in sorted(hits):
+        s = sentences[i]
         sentence, here = s.group(), {}
-        for code, pattern in _PATTERNS:
+        for code, m in hits[i]:
             if code in _GENERIC and "申请" not in sentence:
                 continue
-            for m in pattern.finditer(sentence):
-                value = int(m.group("n").replace(",", "")) if "n" in pattern.groupindex else 0
-                here.setdefault(code, []).append((value, m.start(), m.end()))
+            value = int(m.group("n").replace(",", "")) if "n" in m.re.groupindex else 0
+            here.setdefault(code, []).append((value, m.start() - s.start(), m.end() - s.start()))
         handled = _ALL_HANDLED.search(sentence)
         if handled and "total_handled" not in here and len({v for v, *_ in here.get("received", [])}) == 1:
             here["total_handled"] = [(here["received"][0][0], here["received"][0][1], handled.end())]

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from . import template as T
 from .document import Document, Line, Table
@@ -26,6 +27,7 @@ _FIELD_NAME = re.compile(r"^[^:：\d]{1,6}[:：]")  # a crawler's metadata field
 _AGGREGATE = re.compile(r"(汇总|综合)[^。]{0,40}(各部门|各乡|各街道|区直|市直|县直|各单位)|全[区市县省][^。]{0,12}(收到|受理)")
 
 
+@lru_cache(maxsize=1 << 16)  # asked of every line and cell; the same texts recur in every report
 def heading(text: str) -> str | None:
     """The section code a line is the heading of, judged by its numeral and its words; a heading
     renumbered by a converter (二、 printed as 一、) counts when its words name one section only."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import template as T
 from .document import Line, Table
@@ -42,7 +43,9 @@ class _Rows:
         """The row this label is, without tolerance for typos or truncation."""
         return _ROW_VOCABULARY.exact.get(key(text))
 
-    def match(self, text: str) -> str | None:
+    @staticmethod
+    @lru_cache(maxsize=1 << 14)  # the same labels recur in every report
+    def match(text: str) -> str | None:
         numbered = enumerator(text)
         code = _ROW_VOCABULARY.match(text)
         if numbered is None or code is not None and numbered in _NUMBERING[code]:
@@ -82,6 +85,7 @@ _QUOTES = dict.fromkeys(map(ord, "“”\"'‘’「」『』"))
 _DIGIT_ENUMERATOR = re.compile(r"(\d)[、.]")
 
 
+@lru_cache(maxsize=1 << 14)  # cell texts recur in every report
 def _norm(text: str) -> str:
     """Text as labels are searched in it: NFKC, no whitespace or quotes, enumerators as "1."."""
     return _DIGIT_ENUMERATOR.sub(r"\1.", clean(text).translate(_QUOTES))
@@ -112,7 +116,8 @@ _CUTS = {
 }
 
 
-def _pieces(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=1 << 14)
+def _pieces(text: str) -> tuple[tuple[str, str], ...]:
     """("number" | "text", text) pieces: numbers outside brackets, not the digit of an enumerator
     (`…00002.其他` ends a run at 0000), not numbers of the prose (2025年, 154件)."""
     s = unicodedata.normalize("NFKC", text)
@@ -133,7 +138,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
                 continue
         depth += (s[i] in _OPEN) - (s[i] in _CLOSE and depth > 0)
         buf, i = buf + s[i], i + 1
-    return pieces + [("text", buf)] * bool(buf)
+    return tuple(pieces + [("text", buf)] * bool(buf))
 
 
 def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | None:
@@ -196,6 +201,7 @@ def _is_cell_like(text: str) -> bool:
     return "。" not in text and len(clean(text)) <= 120
 
 
+@lru_cache(maxsize=1 << 14)
 def _holds_table(text: str, section: str) -> bool:
     return bool(_CUTS[section][0].search(_norm(text)))
 

@@ -46,3 +46,11 @@ def test_tiny_benchmark_run(tmp_path):
         assert proactive(got["proactive"]) == proactive(gold["proactive"], k), e
         assert got["year"] == gold["year"] + e.year_shift, e
         assert got["agency"] == (e.agency or gold["agency"]), e
+
+
+def test_tiny_extract_speed_run(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "extract_speed.py"), "--reports", "8",
+                           "--warm-up", "1", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines()[2:]]
+    assert [(fmt.strip(), int(n)) for fmt, n, *_ in rows] == [("txt", 3), ("html", 3)]

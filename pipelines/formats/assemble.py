@@ -27,16 +27,15 @@ from .text import read_text
 MAX_NESTING = 256
 
 
+# An element MAX_NESTING + 1 deep (the root is 1 deep): one XPath step per level, evaluated by libxml2.
+_TOO_DEEP = etree.XPath("boolean(" + "/".join(["*"] * MAX_NESTING) + ")")
+
+
 def check_nesting(root, source: str, what: str) -> None:
     """Refuse a tree nested deeper than MAX_NESTING elements, measured without recursion."""
-    depth = deepest = 0
-    for event, _ in etree.iterwalk(root, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > deepest:
-            deepest = depth
-            if deepest > MAX_NESTING:
-                raise IngestError(source, "decode", f"{what}: elements nested more than {MAX_NESTING} deep; "
-                                                    "not a report page (no report nests its content so)")
+    if _TOO_DEEP(root):
+        raise IngestError(source, "decode", f"{what}: elements nested more than {MAX_NESTING} deep; "
+                                            "not a report page (no report nests its content so)")
 
 
 def out_of_memory(error: etree.Error) -> bool:
@@ -122,11 +121,9 @@ def _is_layout(table: RawTable) -> bool:
     if len(cells) <= 1:
         return True  # a box around content
     for cell in cells:
-        if cell.tables:
-            return True
-        lines = [i.text for i in cell.items if isinstance(i, TextItem)]
-        if any(heading(line) for line in lines):
-            return True
+        for item in cell.items:  # a table, or a line that is a section heading
+            if isinstance(item, RawTable) or heading(item.text):
+                return True
         text = cell.text
         if len(text) > _LAYOUT_CELL_CHARS or text.count("。") >= _PROSE_SENTENCES:
             return True
@@ -165,8 +162,9 @@ def _flatten(item, out: list):
 
 
 def _to_table(raw: RawTable) -> Table:
-    rows = [[Cell(c.text, Ref(node=f"table {raw.number} row {c.row + 1} col {c.col + 1}"), c.rowspan, c.colspan)
-             for c in row] for row in raw.rows]
+    at = f"table {raw.number} row "
+    rows = [[Cell(c.text, Ref(node=f"{at}{c.row + 1} col {c.col + 1}"), c.rowspan, c.colspan) for c in row]
+            for row in raw.rows]
     return Table([r for r in rows if r], Ref(node=f"table {raw.number} {raw.node}".rstrip()))
 
 

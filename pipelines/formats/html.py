@@ -28,7 +28,7 @@ The lines and grids then become Document blocks by pipelines/formats/assemble.py
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lxml import etree
 
@@ -93,48 +93,61 @@ _SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _NON_NEGATIVE = re.compile(r"\s*\+?(\d+)")
 
 
-_TAGS: dict[str, str] = {}
+_TAGS: dict = {}  # element tag → lower-case local name; None for comments and processing instructions
 
 
 def _tag(el) -> str | None:
-    tag = el.tag
-    if not isinstance(tag, str):
-        return None
-    if tag not in _TAGS:
-        _TAGS[tag] = tag.lower().rpartition("}")[2]
-    return _TAGS[tag]
+    try:
+        return _TAGS[el.tag]
+    except KeyError:
+        tag = el.tag
+        _TAGS[tag] = tag.lower().rpartition("}")[2] if isinstance(tag, str) else None
+        return _TAGS[tag]
 
 
+@lru_cache(maxsize=1 << 16)  # the same label and number texts recur in every page
 def collapse(text: str) -> str:
     """Rendered whitespace: a line break between CJK characters vanishes, other runs of collapsible
     whitespace are one space; no-break spaces are not collapsible (a run of &nbsp; aligns columns)."""
     return _SPACES.sub(" ", _CJK_BREAK.sub("", text)).replace("\xa0", " ").strip()
 
 
+class _Line(TextItem):
+    """A line of the page. Its node path is worked out only when asked for: most lines are in the
+    cells of data tables, whose refs name the table, row and column instead."""
+
+    def __init__(self, text: str, el, links_only: bool):
+        self.text, self.el, self.links_only = text, el, links_only
+
+    @property
+    def node(self) -> str:
+        return self.el.getroottree().getpath(self.el) if self.el is not None else ""
+
+
 class _Flow:
     """Inline text gathered into lines; tables and line breaks end a line. A line's node is the
-    path of the element its first text came from (computed only for lines that are kept)."""
+    element its first text came from."""
 
-    def __init__(self, path):
-        self.path = path
+    def __init__(self):
         self.items: list = []
         self.parts: list[tuple[str, bool]] = []
         self.el = None
 
     def add(self, text: str, el, link: bool):
-        if text:
-            if self.el is None and text.strip():
-                self.el = el
-            self.parts.append((text, link))
+        """Text (not empty) from el."""
+        if self.el is None and text.strip():
+            self.el = el
+        self.parts.append((text, link))
 
     def flush(self, pre: bool = False):
         if not self.parts:
             return
-        raw = "".join(t for t, _ in self.parts)
+        parts = self.parts
+        raw = parts[0][0] if len(parts) == 1 else "".join(t for t, _ in parts)
         text = raw.strip() if pre else collapse(raw)
         if text.strip():
-            links_only = all(link for t, link in self.parts if t.strip())
-            self.items.append(TextItem(text, self.path(self.el) if self.el is not None else "", links_only))
+            links_only = all(link for t, link in parts if t.strip())
+            self.items.append(_Line(text, self.el, links_only))
         self.parts, self.el = [], None
 
     def table(self, table: RawTable):
@@ -142,11 +155,25 @@ class _Flow:
         self.items.append(table)
 
 
-def _hidden(el) -> bool:
-    if el.get("hidden") is not None:
-        return True
-    style = (el.get("style") or "").lower()
+@lru_cache(maxsize=1 << 12)  # pages repeat a few style attributes on every element
+def _hidden_style(style: str) -> bool:
+    style = style.lower()
     return ("display" in style or "visibility" in style) and bool(_HIDDEN.search(style))
+
+
+def _hidden(el, names: list[str] | None = None) -> bool:
+    """A hidden attribute, or a style that hides the element (`names`: its attribute names, if read)."""
+    names = el.keys() if names is None else names
+    return "hidden" in names or "style" in names and _hidden_style(el.get("style"))
+
+
+@lru_cache(maxsize=1 << 12)
+def _chrome_names(cls: str | None, ident: str | None) -> bool:
+    names = " ".join(filter(None, (cls, ident)))
+    return bool(names and _CHROME.search(names))
+
+
+_NOT_CHROME = frozenset({"td", "th", "tr", "tbody", "thead", "tfoot", "body", "html"})
 
 
 def _span(value: str | None, default: int, cap: int, zero_ok: bool) -> int:
@@ -167,20 +194,17 @@ class _Page:
         self.tables = 0
         self.warnings: list[str] = []
 
-    def path(self, el) -> str:
-        return self.tree.getpath(el)
-
     def _skipped(self, el, tag: str) -> bool:
         if tag in _SKIP:
             return True
-        if _hidden(el):
+        names = el.keys()  # most elements have no attributes, or only a style
+        if names and _hidden(el, names):
             return True
         if tag in ("header", "footer") and not any(_tag(a) in ("article", "main") for a in el.iterancestors()):
             return not self._holds_report(el)
-        if tag not in ("td", "th", "tr", "tbody", "thead", "tfoot", "body", "html"):
-            names = " ".join(filter(None, (el.get("class"), el.get("id"))))
-            if names and _CHROME.search(names):
-                return not self._holds_report(el)
+        if ("class" in names or "id" in names) and tag not in _NOT_CHROME \
+                and _chrome_names(el.get("class"), el.get("id")):
+            return not self._holds_report(el)
         return False
 
     @staticmethod
@@ -204,28 +228,33 @@ class _Page:
             flow.table(self.table(el))
             return
         block = tag in _BLOCK
-        if block:
+        if block and flow.parts:
             flow.flush(pre)
         link = link or (tag == "a" and el.get("href") is not None)
         pre = pre or tag in _PRE
-        self._text(el.text, el, flow, link, pre)
-        for child in el:
-            self.walk(child, flow, link, pre)
-            self._text(child.tail, el, flow, link, pre)
-        if block:
+        self._children(el, flow, link, pre)
+        if block and flow.parts:
             flow.flush(pre)
 
+    def _children(self, el, flow: _Flow, link: bool, pre: bool):
+        """el's text, its children and their tails, into flow."""
+        text = el.text
+        if text:
+            self._pre_text(text, el, flow, link) if pre else flow.add(text, el, link)
+        for child in el:
+            self.walk(child, flow, link, pre)
+            text = child.tail
+            if text:
+                self._pre_text(text, el, flow, link) if pre else flow.add(text, el, link)
+
     @staticmethod
-    def _text(text: str | None, el, flow: _Flow, link: bool, pre: bool):
-        if not text:
-            return
-        if not pre:
-            flow.add(text, el, link)
-            return
+    def _pre_text(text: str, el, flow: _Flow, link: bool):
+        """Preformatted text: each newline ends a line."""
         for i, piece in enumerate(text.split("\n")):
             if i:
                 flow.flush(pre=True)
-            flow.add(piece, el, link)
+            if piece:
+                flow.add(piece, el, link)
 
     def table(self, el) -> RawTable:
         """The WHATWG table model: row groups in order (tfoot last), slots, anchors with spans."""
@@ -249,7 +278,7 @@ class _Page:
             elif tag == "tfoot":
                 tfoot.append([tr for tr in child if _tag(tr) == "tr"])
             elif tag == "caption" and not self._skipped(child, tag):
-                flow = _Flow(self.path)
+                flow = _Flow()
                 self.walk(child, flow)
                 flow.flush()
                 caption += flow.items
@@ -269,7 +298,10 @@ class _Page:
                     colspan = _span(td.get("colspan"), 1, 1000, zero_ok=False)
                     rowspan = _span(td.get("rowspan"), 1, 65534, zero_ok=True)
                     rowspan = end - y if rowspan == 0 else min(rowspan, end - y)
-                    cell = RawCell(self._cell_items(td), y, x, rowspan, colspan)
+                    flow = _Flow()
+                    self._children(td, flow, False, False)
+                    flow.flush()
+                    cell = RawCell(flow.items, y, x, rowspan, colspan)
                     for dy in range(rowspan):
                         for dx in range(colspan):
                             occupied[(y + dy, x + dx)] = cell
@@ -278,16 +310,7 @@ class _Page:
                 rows.append(anchors)
                 y += 1
         width = max((c for _, c in occupied), default=-1) + 1
-        return RawTable(number, self.path(el), rows, width, caption)
-
-    def _cell_items(self, td) -> list:
-        flow = _Flow(self.path)
-        self._text(td.text, td, flow, False, False)
-        for child in td:
-            self.walk(child, flow)
-            self._text(child.tail, td, flow, False, False)
-        flow.flush()
-        return flow.items
+        return RawTable(number, self.tree.getpath(el), rows, width, caption)
 
 
 def read_html(data: bytes, source: str, charset: str | None = None) -> Document:
@@ -305,7 +328,7 @@ def read_html(data: bytes, source: str, charset: str | None = None) -> Document:
         raise IngestError(source, "decode", f"text/html: no HTML content to parse ({error})") from error
     check_nesting(root, source, MEDIA_TYPE)
     page = _Page(root)
-    flow = _Flow(page.path)
+    flow = _Flow()
     body = root.find("body")
     page.walk(body if body is not None else root, flow)
     flow.flush()

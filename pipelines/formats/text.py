@@ -10,6 +10,7 @@ line, and tables interrupted by blank lines or page breaks.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..document import Cell, Document, Line, Ref, Table
 from ..labels import clean
@@ -22,40 +23,41 @@ _NUM = r"[-+]?\d[\d,.]*(?:万元|万|元)?"
 _LABEL_THEN_NUMBERS = re.compile(rf"^(.*?[^\d\s,.+-])\s+((?:{_NUM}\s+)*{_NUM})$")
 _NUMBERS = re.compile(rf"^(?:{_NUM}\s+)+{_NUM}$")
 _MD_RULE = re.compile(r"^:?-{3,}:?$")
-_MD_MARKUP = re.compile(r"^#{1,6}\s+|^>\s*|\*\*|__")
+# Applied to the whole text, line by line (whitespace here never runs past a newline).
+_MD_MARKUP = re.compile(r"^#{1,6}[^\S\n]+|^>[^\S\n]*|\*\*|__", re.M)
 
 
-def _cells(raw: str) -> list[str] | None:
+@lru_cache(maxsize=1 << 16)  # table lines recur in every report
+def _cells(raw: str) -> tuple[str, ...] | None:
     """The cells of a table line, or None for a line of prose."""
     if "\t" in raw:
         parts = [p.strip() for p in raw.split("\t")]
         while parts and not parts[0]:  # leading tabs are indentation or covered cells
             parts.pop(0)
-        return parts
+        return tuple(parts)
     line = raw.strip()
     if len(line) > 2 and line[0] == "|" and line[-1] == "|":  # a markdown row: empty cells are blank
         cells = [p.strip() for p in line[1:-1].split("|")]
-        return [] if all(not c or _MD_RULE.match(c) for c in cells) else cells
+        return () if all(not c or _MD_RULE.match(c) for c in cells) else tuple(cells)
     if "|" in raw:
-        return [p.strip() for p in raw.split("|") if p.strip()]  # runs of pipes are filler
+        return tuple(p.strip() for p in raw.split("|") if p.strip())  # runs of pipes are filler
     if _WIDE_GAP.search(line):  # columns aligned with spaces
-        return _WIDE_GAP.split(line)
+        return tuple(_WIDE_GAP.split(line))
     if _NUMBERS.match(line):
-        return line.split()
+        return tuple(line.split())
     m = _LABEL_THEN_NUMBERS.match(line)
     if m and "。" not in m.group(1) and len(m.group(1)) <= 50:
-        return [m.group(1), *m.group(2).split()]
+        return (m.group(1), *m.group(2).split())
     return None
 
 
 def read_text(text: str, source: str, encoding: str | None, media_type: str = "text/plain") -> Document:
     doc = Document(source, media_type, encoding)
     table: Table | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
-        ref = Ref(line=number)
-        raw = _MD_MARKUP.sub("", raw)
+    for number, raw in enumerate(_MD_MARKUP.sub("", text).split("\n"), start=1):
         cells = _cells(raw)
         if cells is not None:
+            ref = _line_ref(number)
             if table is None:
                 table = Table([], ref)
                 doc.blocks.append(table)
@@ -68,8 +70,13 @@ def read_text(text: str, source: str, encoding: str | None, media_type: str = "t
             table.rows[-1][-1] = Cell(last.text + raw.strip(), last.ref)
         else:
             table = None
-            doc.blocks.append(Line(raw.strip(), ref))
+            doc.blocks.append(Line(raw.strip(), _line_ref(number)))
     return doc
+
+
+@lru_cache(maxsize=1 << 14)
+def _line_ref(number: int) -> Ref:
+    return Ref(line=number)  # immutable, so one per line number serves every document
 
 
 def _continues(table: Table, raw: str) -> bool:
