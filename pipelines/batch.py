@@ -9,6 +9,7 @@ whatever runs it (`run` chains them).
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -73,6 +74,14 @@ def _on_alarm(signum, frame):
 def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, resource.RLIM_INFINITY))
     signal.signal(signal.SIGALRM, _on_alarm)
+
+
+def _start_worker(memory_mb: int) -> None:
+    """An extraction worker: its memory capped, and garbage collected less often (extraction makes many
+    short-lived objects and few cycles: 10–20 % of its time went to the collector)."""
+    _limit_memory(memory_mb)
+    gc.freeze()  # the imported modules' objects are never garbage
+    gc.set_threshold(50_000, 20, 100)
 
 
 def extract_one(raw: RawFile, seconds: float | None = None) -> Outcome:
@@ -148,7 +157,7 @@ def _pool(queue: list[RawFile], workers: int, limits: Limits, left: list[RawFile
     wait = limits.seconds + limits.answer_seconds if limits.seconds else None
     todo = iter(queue)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_limit_memory, initargs=(limits.memory_mb,)) as pool:
+                             initializer=_start_worker, initargs=(limits.memory_mb,)) as pool:
         running: deque[tuple[RawFile, Future]] = deque()
 
         def fill() -> None:
