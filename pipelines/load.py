@@ -23,7 +23,7 @@ from .bodies import Body
 from .labels import clean
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk.
 MEMORY = {"memory_limit": "1GB"}
 
@@ -33,6 +33,11 @@ FACT_COLUMNS = {
     "fact_review_litigation": list(frames.REVIEW_LITIGATION),
     "fact_narrative": list(narrative.STATEMENT),
 }
+# What makes a row of each table unique (checked when loading; the tables have no index).
+KEYS = {"fact_application": ["report_id", "outcome_code", "applicant_code"],
+        "fact_proactive": ["report_id", "item_code", "metric_code"],
+        "fact_review_litigation": ["report_id", "proceeding_code", "result_code"],
+        "fact_narrative": ["report_id", "statement_code"], "dq_result": ["report_id", "rule_id", "column_code"]}
 DQ_COLUMNS = ["report_id", "rule_id", "column_code", "lhs", "rhs", "passed", "severity", "role"]
 REPORT_TABLES = ("dim_report", *FACT_COLUMNS, "dq_result", "unread_row")
 
@@ -171,6 +176,8 @@ def load_reports(con: duckdb.DuckDBPyConnection, reports: pl.DataFrame, applicat
     for table, df in parts.items():
         if not df["report_id"].is_in(reports["report_id"].implode()).all():
             raise ValueError(f"{table} has rows of a report not in `reports`")
+        if table in KEYS and df.select(KEYS[table]).is_duplicated().any():
+            raise ValueError(f"{table} has two rows for one of its keys {KEYS[table]}")
     hashes = _content_hashes([reports, *parts.values()])
     con.register("_batch", hashes.to_arrow())
     try:

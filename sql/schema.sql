@@ -124,6 +124,9 @@ CREATE TABLE IF NOT EXISTS dim_rule_cell (
 );
 
 -- Facts -------------------------------------------------------------------------------------------
+-- The facts, fact_narrative and dq_result have no primary key: their keys (report and codes) are
+-- checked unique by the loader (pipelines/load.py KEYS). An index made the file nine times larger
+-- and the load twice as slow, and no query looks rows up by key.
 
 CREATE TABLE IF NOT EXISTS fact_application (
     report_id      VARCHAR NOT NULL,
@@ -133,8 +136,7 @@ CREATE TABLE IF NOT EXISTS fact_application (
     raw_text       VARCHAR,
     ref            VARCHAR,
     method         VARCHAR NOT NULL,       -- read | annotated | split | position (see README)
-    note           VARCHAR,                -- the note printed in the cell after its number (annotated)
-    PRIMARY KEY (report_id, outcome_code, applicant_code)
+    note           VARCHAR                 -- the note printed in the cell after its number (annotated)
 );
 
 CREATE TABLE IF NOT EXISTS fact_proactive (
@@ -145,8 +147,7 @@ CREATE TABLE IF NOT EXISTS fact_proactive (
     raw_text    VARCHAR,
     ref         VARCHAR,
     method      VARCHAR NOT NULL,
-    note        VARCHAR,
-    PRIMARY KEY (report_id, item_code, metric_code)
+    note        VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS fact_review_litigation (
@@ -157,8 +158,7 @@ CREATE TABLE IF NOT EXISTS fact_review_litigation (
     raw_text        VARCHAR,
     ref             VARCHAR,
     method          VARCHAR NOT NULL,
-    note            VARCHAR,
-    PRIMARY KEY (report_id, proceeding_code, result_code)
+    note            VARCHAR
 );
 
 -- Numbers the prose states plainly (pipelines/narrative.py), for the narrative soft rule.
@@ -167,8 +167,7 @@ CREATE TABLE IF NOT EXISTS fact_narrative (
     statement_code VARCHAR NOT NULL,       -- received | carried_over | total_handled | carried_forward | review | litigation
     value          BIGINT NOT NULL,
     ref            VARCHAR,                -- where the statement starts
-    excerpt        VARCHAR,                -- the words around it
-    PRIMARY KEY (report_id, statement_code)
+    excerpt        VARCHAR                 -- the words around it
 );
 
 -- Data quality and failures -----------------------------------------------------------------------
@@ -187,8 +186,7 @@ CREATE TABLE IF NOT EXISTS dq_result (
     role        VARCHAR NOT NULL,          -- 'tested', or 'used': the identity was used to read the report
                                            -- (to cut a digit run or place a row), so it holds by construction
     run_id      VARCHAR NOT NULL,          -- the run that last judged the row
-    related_report_id VARCHAR,             -- cross-year rules: the same body's report of the year before
-    PRIMARY KEY (report_id, rule_id, column_code)
+    related_report_id VARCHAR              -- cross-year rules: the same body's report of the year before
 );
 
 -- What a partial report could not read: a section 三 row or section 二 item (row_code), or a whole

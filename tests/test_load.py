@@ -180,10 +180,16 @@ def test_failing_warning_keeps_the_report_passed(con):
 def test_failed_load_rolls_back(con):
     load_sample(con)
     before = load.table_digest(con)
-    duplicated = pl.concat([section3(**BALANCED), section3(**BALANCED).head(1)])
-    with pytest.raises(duckdb.ConstraintException):
-        load_sample(con, applications=duplicated, run_id="run-2")
+    no_method = section3(**BALANCED).with_columns(method=pl.lit(None, pl.String))  # NOT NULL, so the
+    with pytest.raises(duckdb.ConstraintException):  # insert fails inside the transaction, after others
+        load_sample(con, applications=no_method, run_id="run-2")
     assert load.table_digest(con) == before
+
+
+def test_two_rows_for_one_cell_are_refused(con):
+    duplicated = pl.concat([section3(**BALANCED), section3(**BALANCED).head(1)])
+    with pytest.raises(ValueError, match="two rows for one of its keys"):
+        load_sample(con, applications=duplicated)
 
 
 def test_rows_of_another_report_are_refused(con):
