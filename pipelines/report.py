@@ -11,6 +11,7 @@ their file name (or URL), never by a machine path.
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 from html import escape
@@ -189,16 +190,20 @@ class _Sources:
     """Lines of the landed text documents, decoded once, for excerpts (raw_dir/<sha256>.<ext>)."""
 
     def __init__(self, raw_dir: Path | None):
-        self.raw_dir, self.texts = raw_dir, {}
+        self.raw_dir, self.texts, self.landed = raw_dir, {}, None
 
     def line(self, sha256: str, media_type: str | None, ref: str | None) -> str:
         m = re.fullmatch(r"line (\d+)", ref or "")
         if not m or media_type != "text/plain" or self.raw_dir is None:
             return ""
+        if self.landed is None:  # the landing zone listed once: sha256 → its copy
+            self.landed = {}
+            for name in sorted(os.listdir(self.raw_dir)) if self.raw_dir.is_dir() else ():
+                self.landed.setdefault(name.split(".", 1)[0], self.raw_dir / name)
         if sha256 not in self.texts:
-            found = sorted(self.raw_dir.glob(f"{sha256}.*"))
+            found = self.landed.get(sha256)
             try:
-                self.texts[sha256] = decode_text(found[0].read_bytes(), found[0].name).text.split("\n") if found else []
+                self.texts[sha256] = decode_text(found.read_bytes(), found.name).text.split("\n") if found else []
             except IngestError:
                 self.texts[sha256] = []
         lines, n = self.texts[sha256], int(m.group(1))
@@ -501,14 +506,15 @@ class _Page:
         rows = self.con.execute("""
             SELECT agency, report_year, status, superseded_by, status_reason, status_since, source_uri
             FROM v_report_versions WHERE status <> 'current' ORDER BY agency, report_year, status""").fetchall()
-        return [f"<h2>已被取代或撤下的报告 <code>superseded and retired</code> ({len(rows)})</h2>", _table(
+        shown = f"（前 {MAX_REPORTS} 条，共 {len(rows)} 条，见 v_report_versions）" if len(rows) > MAX_REPORTS else ""
+        return [f"<h2>已被取代或撤下的报告 <code>superseded and retired</code> ({len(rows)}){shown}</h2>", _table(
             "versions", ["机构 <code>body</code>", "年度 <code>year</code>", "状态 <code>status</code>",
                          "现行版本 <code>superseded_by</code>", "原因 <code>reason</code>", "自 <code>since</code>",
                          "来源 <code>source</code>"],
             [[escape(agency or "?"), _n(year), f"{_STATUS[st]} <code>{st}</code>",
               _report_link(by, by) if by else "", escape(reason or ""),
               f"{since:%Y-%m-%d %H:%M}" if since else "", escape(display_source(uri))]
-             for agency, year, st, by, reason, since, uri in rows])]
+             for agency, year, st, by, reason, since, uri in rows[:MAX_REPORTS]])]
 
     def unreadable(self) -> list[str]:
         rows = self.con.execute(_ERRORS).fetchall()
