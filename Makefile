@@ -45,4 +45,4 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg dev
 
 clean:
-	rm -rf $(VENV) .dagster_home data/warehouse/*.duckdb data/warehouse/dq
+	rm -rf $(VENV) .dagster_home data/warehouse/*.duckdb data/warehouse/dq data/warehouse/staging
