@@ -1,7 +1,8 @@
 """Per-document extraction speed by format (`make bench`): `pipelines.ingest.process` (decode, segment,
 extract) over the generated mixed corpus, one process, so one core. The first `--warm-up` files of
 each format warm the imports and the caches a long batch keeps warm (labels, cell texts); the rest
-are timed once each, as a batch sees them. CPU time of this process (the machine may be shared).
+are timed once each, as a batch sees them, with the garbage collector set as in an extraction worker.
+CPU time of this process (the machine may be shared).
 
     .venv/bin/python benchmarks/extract_speed.py [--reports 1000] [--warm-up 100] [--out benchmarks/out]
 """
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import corpus
+from pipelines.batch import collect_less
 from pipelines.ingest import process
 
 
@@ -24,6 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.out / "corpus-mixed"
     entries = corpus.build(folder, args.reports, html_share=0.5)
+    collect_less()  # as an extraction worker does
     print("| format | reports timed | CPU ms/report | reports/s/core |\n|---|---:|---:|---:|")
     for suffix in (".txt", ".html"):
         files = [((folder / e.name).read_bytes(), e.name) for e in entries if e.name.endswith(suffix)]

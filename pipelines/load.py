@@ -25,7 +25,7 @@ from .labels import clean
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_VERSION = "4"
 # DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk.
-MEMORY = {"memory_limit": "1GB"}
+MEMORY = {"memory_limit": "512MB"}
 
 FACT_COLUMNS = {
     "fact_application": list(frames.APPLICATION),
