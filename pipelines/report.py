@@ -214,6 +214,7 @@ def _where(ref: str | None) -> str:
 # Overview figures: (Chinese label, English code, query over the warehouse). One line per figure.
 OVERVIEW = (
     ("现行报告", "current", "SELECT count(*) FROM dim_report WHERE status = 'current'"),
+    ("部分读取", "partial", "SELECT count(*) FROM dim_report WHERE status = 'current' AND extract_status = 'partial'"),
     ("未通过硬规则", "failed", "SELECT count(*) FROM dim_report WHERE status = 'current' AND dq_status = 'failed'"),
     ("有警告（软规则）", "warned", "SELECT count(DISTINCT report_id) FROM v_dq_failures WHERE severity = 'warning'"),
     ("已被取代", "superseded", "SELECT count(*) FROM dim_report WHERE status = 'superseded'"),
@@ -453,6 +454,10 @@ class _Page:
         for rid, *statement in self.con.execute(
                 "SELECT report_id, statement_code, value, ref FROM fact_narrative ORDER BY ALL").fetchall():
             statements.setdefault(rid, []).append(statement)
+        unread: dict[str, list] = {}
+        for rid, *gap in self.con.execute(
+                "SELECT report_id, section, row_code, reason FROM unread_row ORDER BY ALL").fetchall():
+            unread.setdefault(rid, []).append(gap)
         out = ["<h2>各报告 <code>reports</code></h2>"]
         for rid, agency, year, scope, _, e, w, uri in self.bodies:
             sha, _, _, printed, template, published, first_seen = self.meta[rid]
@@ -471,6 +476,10 @@ class _Page:
                 parts.append(f"<p>定位 <code>localisation</code> {escape(label(grp))}（{n} 个恒等式未通过）："
                              f"{_VERDICT[verdict]}" + (f"：{escape(label(f'{row}.{col}'))} {value} → {corrected}"
                                                        f"{escape(where)}" if verdict == "located" else "") + "</p>")
+            if unread.get(rid):
+                parts.append("<p>部分读取 <code>partial</code>，未读取 <code>not read</code>：" + "；".join(
+                    f"{escape(label(row) if row else section)} <code>{escape(row or section)}</code>：{escape(reason)}"
+                    for section, row, reason in unread[rid]) + "</p>")
             if statements.get(rid):
                 parts.append("<p class='muted'>正文所述 <code>stated in the prose</code>：" + "；".join(
                     f"{escape(label(code, statement=True))} {value}（{escape(_where(ref))}）"
