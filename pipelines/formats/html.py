@@ -28,7 +28,6 @@ The lines and grids then become Document blocks by pipelines/formats/assemble.py
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
