@@ -83,11 +83,12 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def rule_counts(con: duckdb.DuckDBPyConnection, rule_id: str) -> tuple[int, int, int]:
-    """Over the current reports: places checked, failed, and not judged by any suite."""
+    """Over the current reports: places checked, failed, and not judged by any suite (the places
+    whose identity was used to read a report are not checks of it: role 'used')."""
     return con.execute("""
         SELECT count(*), count(*) FILTER (WHERE NOT passed), count(*) FILTER (WHERE passed IS NULL)
         FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id AND r.status = 'current'
-        WHERE d.rule_id = ?""", [rule_id]).fetchone()
+        WHERE d.rule_id = ? AND d.role = 'tested'""", [rule_id]).fetchone()
 
 
 def rule_failures(con: duckdb.DuckDBPyConnection, rule_id: str) -> list[tuple]:
@@ -408,9 +409,10 @@ class _Page:
     def by_rule(self) -> list[str]:
         rows = self.con.execute("""
             SELECT ru.rule_id, ru.title_zh, ru.description, ru.severity,
-                   count(DISTINCT d.report_id) AS checked,
+                   count(DISTINCT d.report_id) FILTER (WHERE d.role = 'tested') AS checked,
                    count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed) AS failed,
-                   count(*) FILTER (WHERE NOT d.passed) AS places
+                   count(*) FILTER (WHERE NOT d.passed) AS places,
+                   count(DISTINCT d.report_id) FILTER (WHERE d.role = 'used') AS used
             FROM dim_rule ru
             LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
                        AND r.status = 'current') d ON d.rule_id = ru.rule_id
@@ -418,10 +420,11 @@ class _Page:
         return ["<h2>按规则 <code>failures by rule</code></h2>", _table(
             "by-rule", ["规则 <code>rule</code>", "严重程度 <code>severity</code>",
                         "检查的报告 <code>reports checked</code>", "未通过的报告 <code>reports failed</code>",
-                        "未通过的位置 <code>places failed</code>", "规则原文 <code>statement</code>"],
+                        "未通过的位置 <code>places failed</code>",
+                        "用于读取的报告 <code>reports read with it</code>", "规则原文 <code>statement</code>"],
             [[f"{escape(title)}<br><code>{escape(rid)}</code>", f"<span class='{sev}'>{_SEVERITY[sev]}</span>",
-              _n(checked), _n(failed), _n(places), f"<span class='muted'>{escape(desc)}</span>"]
-             for rid, title, desc, sev, checked, failed, places in rows])]
+              _n(checked), _n(failed), _n(places), _n(used), f"<span class='muted'>{escape(desc)}</span>"]
+             for rid, title, desc, sev, checked, failed, places, used in rows])]
 
     def by_body(self) -> list[str]:
         return ["<h2>按机构 <code>by body</code></h2>", _table(
