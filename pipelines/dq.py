@@ -213,5 +213,5 @@ def _record_run(con: duckdb.DuckDBPyConnection, run_id: str, now: datetime, rule
                    count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed), count(*) FILTER (WHERE NOT d.passed)
             FROM dim_rule ru
             LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
-                       AND r.status = 'current') d ON d.rule_id = ru.rule_id
+                       AND r.status = 'current' WHERE d.role = 'tested') d ON d.rule_id = ru.rule_id
             GROUP BY ALL""", [run_id])

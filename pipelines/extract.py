@@ -135,7 +135,7 @@ def extract(doc: Document, report_id: str) -> Extracted:
     parts = {"applications": apps, "review_litigation": _review_litigation(tokens["review_litigation"]),
              "proactive": _proactive(tokens["proactive"], warnings)}
     if not any(p.records for p in parts.values()):
-        reasons = [f"{TITLES[s]}: {_why(parts[s], s)}" for s in SECTIONS]
+        reasons = [f"{TITLES[s]}: {_why(parts[s])}" for s in SECTIONS]
         raise IngestError(doc.source, STAGE, "nothing readable: " + "; ".join(reasons))
     published = published_date(seg)
     name = agency(seg, full_text)
@@ -150,7 +150,7 @@ def extract(doc: Document, report_id: str) -> Extracted:
         narrative.read(doc, report_id, name))
 
 
-def _why(part: Part, section: str) -> str:
+def _why(part: Part) -> str:
     if not part.found:
         return "no table found"
     return "; ".join(dict.fromkeys(u.reason for u in part.unread)) or "no value read"

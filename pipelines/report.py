@@ -85,11 +85,12 @@ def summary(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def rule_counts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
-    """Per rule, over the current reports: places checked, failed, and not judged by any suite."""
+    """Per rule, over the current reports: places checked, failed, and not judged by any suite (the
+    places whose identity was used to read a report are not checks of it: role 'used')."""
     return {rule: counts for rule, *counts in con.execute("""
         SELECT d.rule_id, count(*), count(*) FILTER (WHERE NOT passed), count(*) FILTER (WHERE passed IS NULL)
         FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id AND r.status = 'current'
-        GROUP BY d.rule_id""").fetchall()}
+        WHERE d.role = 'tested' GROUP BY d.rule_id""").fetchall()}
 
 
 def rule_failures(con: duckdb.DuckDBPyConnection, limit: int) -> dict[str, list[tuple]]:
@@ -231,6 +232,7 @@ def _where(ref: str | None) -> str:
 # Overview figures: (Chinese label, English code, query over the warehouse). One line per figure.
 OVERVIEW = (
     ("现行报告", "current", "SELECT count(*) FROM dim_report WHERE status = 'current'"),
+    ("部分读取", "partial", "SELECT count(*) FROM dim_report WHERE status = 'current' AND extract_status = 'partial'"),
     ("未通过硬规则", "failed", "SELECT count(*) FROM dim_report WHERE status = 'current' AND dq_status = 'failed'"),
     ("有警告（软规则）", "warned", "SELECT count(DISTINCT report_id) FROM v_dq_failures WHERE severity = 'warning'"),
     ("已被取代", "superseded", "SELECT count(*) FROM dim_report WHERE status = 'superseded'"),
@@ -429,9 +431,10 @@ class _Page:
     def by_rule(self) -> list[str]:
         rows = self.con.execute("""
             SELECT ru.rule_id, ru.title_zh, ru.description, ru.severity,
-                   count(DISTINCT d.report_id) AS checked,
+                   count(DISTINCT d.report_id) FILTER (WHERE d.role = 'tested') AS checked,
                    count(DISTINCT d.report_id) FILTER (WHERE NOT d.passed) AS failed,
-                   count(*) FILTER (WHERE NOT d.passed) AS places
+                   count(*) FILTER (WHERE NOT d.passed) AS places,
+                   count(DISTINCT d.report_id) FILTER (WHERE d.role = 'used') AS used
             FROM dim_rule ru
             LEFT JOIN (SELECT d.* FROM dq_result d JOIN dim_report r ON r.report_id = d.report_id
                        AND r.status = 'current') d ON d.rule_id = ru.rule_id
@@ -439,10 +442,11 @@ class _Page:
         return ["<h2>按规则 <code>failures by rule</code></h2>", _table(
             "by-rule", ["规则 <code>rule</code>", "严重程度 <code>severity</code>",
                         "检查的报告 <code>reports checked</code>", "未通过的报告 <code>reports failed</code>",
-                        "未通过的位置 <code>places failed</code>", "规则原文 <code>statement</code>"],
+                        "未通过的位置 <code>places failed</code>",
+                        "用于读取的报告 <code>reports read with it</code>", "规则原文 <code>statement</code>"],
             [[f"{escape(title)}<br><code>{escape(rid)}</code>", f"<span class='{sev}'>{_SEVERITY[sev]}</span>",
-              _n(checked), _n(failed), _n(places), f"<span class='muted'>{escape(desc)}</span>"]
-             for rid, title, desc, sev, checked, failed, places in rows])]
+              _n(checked), _n(failed), _n(places), _n(used), f"<span class='muted'>{escape(desc)}</span>"]
+             for rid, title, desc, sev, checked, failed, places, used in rows])]
 
     def by_body(self) -> list[str]:
         omitted = (f"<p class='muted'>另有 {self.omitted} 份报告全部通过、完整读取，未列出（见 v_report_summary）"
@@ -477,6 +481,10 @@ class _Page:
         for rid, *statement in self.con.execute(
                 "SELECT report_id, statement_code, value, ref FROM fact_narrative ORDER BY ALL").fetchall():
             statements.setdefault(rid, []).append(statement)
+        unread: dict[str, list] = {}
+        for rid, *gap in self.con.execute(
+                "SELECT report_id, section, row_code, reason FROM unread_row ORDER BY ALL").fetchall():
+            unread.setdefault(rid, []).append(gap)
         out = ["<h2>各报告 <code>reports</code></h2>"]
         for rid, agency, year, scope, _, e, w, uri in self.bodies:
             sha, _, _, printed, template, published, first_seen, _ = self.meta[rid]
@@ -495,6 +503,10 @@ class _Page:
                 parts.append(f"<p>定位 <code>localisation</code> {escape(label(grp))}（{n} 个恒等式未通过）："
                              f"{_VERDICT[verdict]}" + (f"：{escape(label(f'{row}.{col}'))} {value} → {corrected}"
                                                        f"{escape(where)}" if verdict == "located" else "") + "</p>")
+            if unread.get(rid):
+                parts.append("<p>部分读取 <code>partial</code>，未读取 <code>not read</code>：" + "；".join(
+                    f"{escape(label(row) if row else section)} <code>{escape(row or section)}</code>：{escape(reason)}"
+                    for section, row, reason in unread[rid]) + "</p>")
             if statements.get(rid):
                 parts.append("<p class='muted'>正文所述 <code>stated in the prose</code>：" + "；".join(
                     f"{escape(label(code, statement=True))} {value}（{escape(_where(ref))}）"

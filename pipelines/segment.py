@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -47,19 +46,26 @@ def heading(text: str) -> str | None:
 _INLINE_HEADING = re.compile(rf"[{_NUMERAL}][、.][^\d，。；：,;:]{{1,30}}?(?:情况|事项|概述)")
 
 
+# A signature inside a longer line: after a sentence, the body's name and then a date.
+_INLINE_SIGNATURE = re.compile(r"(?<=[。；！？!?])\s*([^\s。，；：、,;:\d]{2,30})\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+
+
 def _unflatten(blocks: list[Line | Table]) -> list[Line | Table]:
-    """Lines too long to be a heading are cut before and after every heading they hold inline."""
+    """Lines too long to be a heading are cut before and after every heading they hold inline, and
+    around a signature (name, date) that follows a sentence: a page flattened to one line."""
     out: list[Line | Table] = []
     for block in blocks:
         if isinstance(block, Table) or len(block.text) <= 40:
             out.append(block)
             continue
+        cuts = [(m.start(), m.end(), [m.group()]) for m in _INLINE_HEADING.finditer(block.text) if heading(m.group())]
+        cuts += [(m.start(1), m.end(), [m.group(1), m.group(2)]) for m in _INLINE_SIGNATURE.finditer(block.text)
+                 if _is_agency(m.group(1))]
         start = 0
-        for m in _INLINE_HEADING.finditer(block.text):
-            if heading(m.group()) and m.start() >= start:
-                out += [Line(part, block.ref) for part in (block.text[start:m.start()].strip(), m.group())
-                        if part]
-                start = m.end()
+        for begin, end, parts in sorted(cuts):
+            if begin >= start:
+                out += [Line(part, block.ref) for part in (block.text[start:begin].strip(), *parts) if part]
+                start = end
         rest = block.text[start:].strip()
         if rest:
             out.append(block if start == 0 else Line(rest, block.ref))
@@ -133,7 +139,7 @@ def report_year(seg: Segments, published: date | None) -> int | None:
 
 def _is_agency(text: str) -> bool:
     s = clean(text)
-    return 2 <= len(s) <= 30 and s.endswith(_AGENCY_SUFFIX) and not re.search(r"[，。,;；:：\d]", s)
+    return 2 <= len(s) <= 30 and s.endswith(_AGENCY_SUFFIX) and not re.search(r"[，。,;；:：\d《》]", s)
 
 
 def agency(seg: Segments, full_text: str) -> str | None:
@@ -169,7 +175,8 @@ def _expand_abbreviation(name: str, text: str) -> str:
     for run in re.findall(rf"[\u4e00-\u9fff]+{re.escape(core[-1])}", text):
         for start in range(len(run) - len(core)):
             candidate = run[start:]
-            if candidate[0] == core[0] and len(candidate) > len(core) and _subsequence(core, candidate):
+            if candidate[0] == core[0] and len(candidate) > len(core) and _subsequence(core, candidate) \
+                    and core not in candidate:  # a longer name holding this one is not its full form
                 return prefix + candidate
     return name
 

@@ -93,3 +93,12 @@ def test_tables_sort_and_filter(page):
 def test_drill_down_to_a_report(page):
     page.click("#failures a[href^='#r-']")
     assert page.locator("details[open] summary").first.is_visible()
+
+
+def test_a_partial_report_says_what_was_not_read(page):
+    # r011 (the sample's crawler text): its 行政规范性文件 run has no single reading.
+    assert page.locator(".card", has_text="部分读取").inner_text().startswith("1")
+    section = page.locator("details", has_text="平潭综合实验区").first
+    section.locator("summary").click()
+    text = section.inner_text()
+    assert "部分读取" in text and "normative_documents" in text and "no identity" in text

@@ -41,8 +41,9 @@ def _cells(raw: str) -> tuple[str, ...] | None:
         return () if all(not c or _MD_RULE.match(c) for c in cells) else tuple(cells)
     if "|" in raw:
         return tuple(p.strip() for p in raw.split("|") if p.strip())  # runs of pipes are filler
-    if _WIDE_GAP.search(line):  # columns aligned with spaces
-        return tuple(_WIDE_GAP.split(line))
+    if _WIDE_GAP.search(line):  # columns aligned with spaces, unless it is prose with wide spaces
+        cells = _WIDE_GAP.split(line)
+        return None if any("。" in c or len(c) > _CONTINUATION_MAX for c in cells) else tuple(cells)
     if _NUMBERS.match(line):
         return tuple(line.split())
     m = _LABEL_THEN_NUMBERS.match(line)
