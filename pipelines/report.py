@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import duckdb
+import polars as pl
 
 from . import paths
 from . import template as T
@@ -158,7 +159,8 @@ WITH f AS (
                 WHEN 'proceeding' THEN 'total' WHEN 'item' THEN 'in_force'
                 WHEN 'cell' THEN split_part(v.column_code, '.', 2) END AS col_code,
            CASE WHEN ru.along = 'statement' THEN v.column_code END AS statement_code
-    FROM v_dq_failures v JOIN dim_rule ru USING (rule_id) JOIN ({anchor_rows}) x USING (rule_id)
+    FROM v_dq_failures v JOIN _shown USING (report_id, rule_id, column_code)
+    JOIN dim_rule ru USING (rule_id) JOIN ({anchor_rows}) x USING (rule_id)
 ),
 cells AS (  -- row codes are distinct across the three tables
     SELECT report_id, outcome_code AS row_code, applicant_code AS col_code, ref, raw_text FROM fact_application
@@ -181,7 +183,7 @@ def _anchor_row(rule: T.Rule) -> str:
 
 
 def _anchors(con: duckdb.DuckDBPyConnection) -> dict[tuple, tuple]:
-    """(report, rule, place) → (ref, raw text of the cell, prose excerpt) for every failure."""
+    """(report, rule, place) → (ref, raw text of the cell, prose excerpt) for every failure in `_shown`."""
     anchor_rows = " UNION ALL ".join(f"SELECT '{r.id}' AS rule_id, '{_anchor_row(r)}' AS anchor_row" for r in T.RULES)
     return {(rid, rule, col): (ref, raw, excerpt) for rid, rule, col, ref, raw, excerpt in
             con.execute(_ANCHOR.format(anchor_rows=anchor_rows)).fetchall()}
@@ -326,10 +328,11 @@ def _trend(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def _sides(con: duckdb.DuckDBPyConnection) -> dict[tuple, str]:
-    """(report, rule, place) → the cells of each side of a failed balance identity, as text."""
+    """(report, rule, place) → the cells of each side of a failed balance identity in `_shown`, as text."""
     rows = con.execute("""
         SELECT f.report_id, f.rule_id, f.column_code, c.coeff, c.row_code, c.col_code, coalesce(a.value, rl.value)
         FROM v_dq_failures f
+        JOIN _shown USING (report_id, rule_id, column_code)
         JOIN dim_report r ON r.report_id = f.report_id
         JOIN dim_rule_cell c ON c.template = r.template_version AND c.rule_id = f.rule_id
             AND c.column_code = f.column_code
@@ -370,13 +373,7 @@ class _Page:
             "first_seen, extract_status FROM dim_report").fetchall()}
         self.omitted = 0
         self.titles = dict(con.execute("SELECT rule_id, title_zh FROM dim_rule").fetchall())
-        self.anchors, self.sides = _anchors(con), _sides(con)
-        self.located: dict[str, list] = {}
-        for rid, grp, n, verdict, _, _, row, col, value, corrected, ref, candidates in con.execute(
-                "SELECT * FROM v_dq_localisation ORDER BY report_id, grp").fetchall():
-            self.located.setdefault(rid, []).append((grp, n, verdict, row, col, value, corrected, ref, candidates))
         self.failures = con.execute(_FAILURES).fetchall()
-        self.failure_rows = [self._failure_row(*f) for f in self.failures[:MAX_FAILURES]]
         self.bodies = con.execute("""
             SELECT s.report_id, s.agency, s.report_year, s.scope, s.dq_status,
                    count(*) FILTER (WHERE f.severity = 'error'), count(*) FILTER (WHERE f.severity = 'warning'),
@@ -387,6 +384,24 @@ class _Page:
             shown = [b for b in self.bodies if b[5] or b[6] or self.meta[b[0]][-1] != "complete"]
             self.omitted = len(self.bodies) - len(shown[:MAX_REPORTS])
             self.bodies = shown[:MAX_REPORTS]
+        # Cells, sides and the likely wrong cell only for the failures and reports the page shows.
+        shown = self.failures[:MAX_FAILURES]
+        con.register("_shown", pl.DataFrame([(f[0], f[5], f[7]) for f in shown], orient="row", schema={
+            "report_id": pl.String, "rule_id": pl.String, "column_code": pl.String}).to_arrow())
+        con.register("_shown_reports", pl.DataFrame(
+            {"report_id": sorted({f[0] for f in shown} | {b[0] for b in self.bodies})}, schema={"report_id": pl.String}
+        ).to_arrow())
+        try:
+            self.anchors, self.sides = _anchors(con), _sides(con)
+            self.located: dict[str, list] = {}
+            for rid, grp, n, verdict, _, _, row, col, value, corrected, ref, candidates in con.execute(
+                    "SELECT * FROM v_dq_localisation WHERE report_id IN (SELECT report_id FROM _shown_reports) "
+                    "ORDER BY report_id, grp").fetchall():
+                self.located.setdefault(rid, []).append((grp, n, verdict, row, col, value, corrected, ref, candidates))
+        finally:
+            con.unregister("_shown")
+            con.unregister("_shown_reports")
+        self.failure_rows = [self._failure_row(*f) for f in shown]
 
     def _source_cell(self, rid: str, ref: str | None, raw: str | None, excerpt: str | None) -> str:
         sha, media_type, uri, *_ = self.meta[rid]
