@@ -7,6 +7,7 @@ kill -9 it at a known point (inside a transaction: after BEGIN, before COMMITTIN
 """
 
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +28,7 @@ def traced(con):
     with _transaction(con):
         say("BEGIN")
         yield
+        time.sleep(0.2)  # written, not committed: a kill 0-50 ms after BEGIN lands inside the transaction
         say("COMMITTING")
 
 
