@@ -193,20 +193,21 @@ class _Sources:
     """Lines of the landed text documents, decoded once, for excerpts (raw_dir/<sha256>.<ext>)."""
 
     def __init__(self, raw_dir: Path | None):
-        self.raw_dir, self.texts, self.landed = raw_dir, {}, None
+        self.raw_dir, self.texts, self.landed = raw_dir, {}, None  # landed: sha256 → file name
 
     def line(self, sha256: str, media_type: str | None, ref: str | None) -> str:
         m = re.fullmatch(r"line (\d+)", ref or "")
         if not m or media_type != "text/plain" or self.raw_dir is None:
             return ""
-        if self.landed is None:  # the landing zone listed once: sha256 → its copy
+        if self.landed is None:  # the landing zone listed once
             self.landed = {}
             for name in sorted(os.listdir(self.raw_dir)) if self.raw_dir.is_dir() else ():
-                self.landed.setdefault(name.split(".", 1)[0], self.raw_dir / name)
+                self.landed.setdefault(name.split(".", 1)[0], name)
         if sha256 not in self.texts:
             found = self.landed.get(sha256)
             try:
-                self.texts[sha256] = decode_text(found.read_bytes(), found.name).text.split("\n") if found else []
+                self.texts[sha256] = (decode_text((self.raw_dir / found).read_bytes(), found).text.split("\n")
+                                      if found else [])
             except IngestError:
                 self.texts[sha256] = []
         lines, n = self.texts[sha256], int(m.group(1))
@@ -398,6 +399,11 @@ class _Page:
                     "SELECT * FROM v_dq_localisation WHERE report_id IN (SELECT report_id FROM _shown_reports) "
                     "ORDER BY report_id, grp").fetchall():
                 self.located.setdefault(rid, []).append((grp, n, verdict, row, col, value, corrected, ref, candidates))
+            self.statements: dict[str, list] = {}
+            for rid, *statement in con.execute(
+                    "SELECT report_id, statement_code, value, ref FROM fact_narrative "
+                    "WHERE report_id IN (SELECT report_id FROM _shown_reports) ORDER BY ALL").fetchall():
+                self.statements.setdefault(rid, []).append(statement)
         finally:
             con.unregister("_shown")
             con.unregister("_shown_reports")
@@ -492,10 +498,6 @@ class _Page:
         failed: dict[str, list] = {}
         for row, failure in zip(self.failure_rows, self.failures):
             failed.setdefault(failure[0], []).append(row[1:])
-        statements: dict[str, list] = {}
-        for rid, *statement in self.con.execute(
-                "SELECT report_id, statement_code, value, ref FROM fact_narrative ORDER BY ALL").fetchall():
-            statements.setdefault(rid, []).append(statement)
         unread: dict[str, list] = {}
         for rid, *gap in self.con.execute(
                 "SELECT report_id, section, row_code, reason FROM unread_row ORDER BY ALL").fetchall():
@@ -522,10 +524,10 @@ class _Page:
                 parts.append("<p>部分读取 <code>partial</code>，未读取 <code>not read</code>：" + "；".join(
                     f"{escape(label(row) if row else section)} <code>{escape(row or section)}</code>：{escape(reason)}"
                     for section, row, reason in unread[rid]) + "</p>")
-            if statements.get(rid):
+            if self.statements.get(rid):
                 parts.append("<p class='muted'>正文所述 <code>stated in the prose</code>：" + "；".join(
                     f"{escape(label(code, statement=True))} {value}（{escape(_where(ref))}）"
-                    for code, value, ref in statements[rid]) + "</p>")
+                    for code, value, ref in self.statements[rid]) + "</p>")
             out.append("".join(parts) + "</details>")
         return out
 

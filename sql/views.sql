@@ -205,18 +205,20 @@ WITH failed AS (
 groups AS (
     SELECT report_id, template, grp, count(*) AS failed_identities FROM failed GROUP BY ALL
 ),
-cells AS (
+cells AS (  -- of the reports with a failing group only (the whole tables would not fit the memory limit)
     SELECT report_id, 'applications' AS section, outcome_code AS row_code, applicant_code AS col_code,
-           value, ref FROM fact_application
+           value, ref FROM fact_application WHERE report_id IN (SELECT report_id FROM groups)
     UNION ALL
     SELECT report_id, 'review_litigation', proceeding_code, result_code, value, ref FROM fact_review_litigation
+    WHERE report_id IN (SELECT report_id FROM groups)
 ),
 entered AS (  -- every judged identity each cell of a failing group enters
     SELECT g.report_id, g.grp, g.failed_identities, c.section, c.row_code, c.col_code, d.passed,
            -(d.lhs - d.rhs) / c.coeff AS delta
     FROM groups g
     JOIN dim_rule_cell c ON c.template = g.template AND c.grp = g.grp
-    JOIN dq_result d ON d.report_id = g.report_id AND d.rule_id = c.rule_id AND d.column_code = c.column_code
+    JOIN (SELECT * FROM dq_result WHERE report_id IN (SELECT report_id FROM groups)) d  -- failing reports' rows
+        ON d.report_id = g.report_id AND d.rule_id = c.rule_id AND d.column_code = c.column_code
 ),
 candidates AS (
     SELECT e.report_id, e.grp, e.section, e.row_code, e.col_code, any_value(e.failed_identities) AS failed_identities,
