@@ -100,20 +100,13 @@ def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: Run
     loaded = batch.load_staged(db, rule_checks, context.run.run_id, raw_files.errors, landed=raw_files.files,
                                progress=_progress(context, "loaded", "reports"))
     rule_checks.remove()
-    seconds = {"seconds: load and warehouse checks": time.perf_counter() - start}
-    published = not page.is_file() or load.published_state(snapshot) != loaded.state
-    if published:
-        start = time.perf_counter()
-        load.publish(db, snapshot)
-        seconds["seconds: publish snapshot"] = time.perf_counter() - start
-        start = time.perf_counter()
-        with load.read_only(snapshot) as con:
-            report.write_dq_page(con, page, Path(paths.raw_dir))
-        seconds["seconds: data-quality page"] = time.perf_counter() - start
+    seconds = {"load and warehouse checks": time.perf_counter() - start}
+    seconds |= batch.publish(db, snapshot, page, Path(paths.raw_dir), loaded.state)
     with load.read_only(snapshot) as con:
         rows = load.row_counts(con)
     return dg.MaterializeResult(metadata={
-        **seconds, "reports written": loaded.written, "snapshot and page published": published,
+        **{f"seconds: {stage}": n for stage, n in seconds.items()}, "reports written": loaded.written,
+        "snapshot and page published": "publish snapshot" in seconds,
         "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
         "data quality page": dg.MetadataValue.path(page), **{f"rows {t}": n for t, n in rows.items()},
     })

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,7 +28,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 import polars as pl
 
-from . import dq, frames, identity, load, narrative, staging, validate
+from . import dq, frames, identity, load, narrative, report, staging, validate
 from .errors import IngestError, internal_error
 from .extract import Extracted
 from .fetch import RawFile
@@ -59,8 +60,6 @@ class Limits:
     seconds: float = 120.0
     memory_mb: int = 2048  # address space of a worker process
     answer_seconds: float = 60.0  # beyond `seconds`, for a worker to start and send its outcome back
-
-
 
 
 class _Overtime(BaseException):  # not an Exception: library code that catches those must not swallow it
@@ -340,6 +339,21 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
         return Loaded(written, load.state(con))
     finally:
         con.close()
+
+
+def publish(db_path: Path, snapshot_path: Path, page: Path, raw_dir: Path, state: tuple) -> dict[str, float]:
+    """Publish the snapshot and write the data-quality page from it, unless the published snapshot
+    already shows `state` (load.state of the warehouse) and the page exists. Seconds per stage done."""
+    if Path(page).is_file() and load.published_state(snapshot_path) == state:
+        return {}
+    start = time.perf_counter()
+    load.publish(db_path, snapshot_path)
+    seconds = {"publish snapshot": time.perf_counter() - start}
+    start = time.perf_counter()
+    with load.read_only(snapshot_path) as con:
+        report.write_dq_page(con, page, raw_dir)
+    seconds["data-quality page"] = time.perf_counter() - start
+    return seconds
 
 
 def pending(db_path: Path, files: list[RawFile]) -> list[RawFile]:
