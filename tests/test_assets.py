@@ -121,9 +121,14 @@ def test_a_check_per_rule_reports_the_failures(seeded):
 def test_second_run_changes_nothing(seeded, instance):
     """Only the run history grows (dq_run, dq_run_rule: one more row per run, by design)."""
     paths, _ = seeded
-    before = digest(paths)
-    assert materialize.run(with_paths(paths), instance).success
+    before, published = digest(paths), Path(paths.snapshot_db).stat().st_mtime_ns
+    result = materialize.run(with_paths(paths), instance)
+    assert result.success
     after = digest(paths)
+    # nothing the snapshot or the page shows changed: neither is written again
+    [warehouse] = result.asset_materializations_for_node("warehouse")
+    assert warehouse.metadata["snapshot and page published"].value is False
+    assert Path(paths.snapshot_db).stat().st_mtime_ns == published
     assert {t for t in before if before[t] != after[t]} == {"dq_run", "dq_run_rule"}
     assert query(paths, "SELECT count(*), count(DISTINCT rules_fingerprint) FROM dq_run") == [(2, 1)]
     assert query(paths, "SELECT checks_judged, reports_loaded FROM dq_run ORDER BY finished_at DESC LIMIT 1") == [
