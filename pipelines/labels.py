@@ -51,6 +51,15 @@ def key(text: str) -> str:
     return _NON_WORD.sub("", _UNCLOSED.sub("", s))
 
 
+def _ratio(matcher: SequenceMatcher, text: str) -> float:
+    """`matcher`'s similarity of `text` to its label, or 0 where its cheap upper bounds already fall
+    short of FUZZY_RATIO (most cells, numbers above all, are nothing like any label)."""
+    matcher.set_seq1(text)
+    if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
 class Vocabulary:
     """Codes with their labels; `match` gives the code a label means, or None."""
 
@@ -58,6 +67,7 @@ class Vocabulary:
         self.entries = [(code, key(label)) for code, label in entries]
         self.exact = {k: code for code, k in self.entries}
         self.match = lru_cache(maxsize=1 << 14)(self._match)  # the same labels recur in every report
+        self._matchers = [(code, SequenceMatcher(None, "", lk)) for code, lk in self.entries]
 
     def _match(self, text: str) -> str | None:
         k = key(text)
@@ -66,9 +76,8 @@ class Vocabulary:
         if k in self.exact:
             return self.exact[k]
         if len(k) >= 4:
-            scored = sorted(((SequenceMatcher(None, k, lk).ratio(), code) for code, lk in self.entries),
-                            reverse=True)
-            best = [(r, c) for r, c in scored if r >= FUZZY_RATIO]
+            best = sorted(((r, code) for code, m in self._matchers if (r := _ratio(m, k)) >= FUZZY_RATIO),
+                          reverse=True)
             if best and (len(best) == 1 or best[0][1] == best[1][1] or best[0][0] > best[1][0]):
                 return best[0][1]
         return None
