@@ -25,9 +25,10 @@ import time
 import tomllib
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import quote_from_bytes, unquote, urljoin, urlparse
 
 import httpx
 
@@ -128,7 +129,7 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     try:
         with open(manifest, "a", encoding="utf-8") as log:
             for done, (uri, root) in enumerate(items, 1):
-                name, got = source_uri(uri, project_root), None
+                name, got = (source_uri(uri, project_root) if root is None else _entry_uri(uri, project_root)), None
                 try:
                     got = http.get(uri) if _is_http(uri) else _local(uri, root, raw_dir, settings, state)
                     if got.sha256 not in landed:
@@ -179,6 +180,22 @@ def source_uri(uri: str, project_root: Path) -> str:
     path = os.path.abspath(os.path.join(root, _local_path(uri)))
     inside = os.path.join(root, "")
     return path[len(inside):] if path.startswith(inside) else "." if path == root else Path(path).as_uri()
+
+
+def _entry_uri(path: str, project_root: Path) -> str:
+    """`source_uri` of a directory source's entry, from its directory's (worked out once per directory)."""
+    directory, name = os.path.split(path)
+    recorded = _directory_uri(directory, project_root)
+    if recorded in (".", ""):  # the project root itself ("" when that is /)
+        return name
+    if recorded.startswith("file:"):
+        name = quote_from_bytes(os.fsencode(name))
+    return recorded + name if recorded.endswith("/") else f"{recorded}/{name}"
+
+
+@lru_cache(maxsize=64)
+def _directory_uri(directory: str, project_root: Path) -> str:
+    return source_uri(directory, project_root)
 
 
 def _local_path(uri: str) -> str:

@@ -96,8 +96,9 @@ def test_sources_are_recorded_relative_to_the_root_never_as_machine_paths(tmp_pa
     far = outside / "年报 b.txt"
     far.write_bytes(b"b")
     monkeypatch.chdir(outside)  # relative sources are taken from the root, not the working directory
-    result = fetch_all(["in", str(root / "in" / "a.txt"), str(far), "in/missing.txt"], tmp_path / "raw", project_root=root)
-    assert [f.source_uri for f in result.files] == ["in/a.txt", "in/a.txt", far.as_uri()]
+    result = fetch_all(["in", str(root / "in" / "a.txt"), str(far), str(outside), "in/missing.txt"], tmp_path / "raw",
+                       project_root=root)
+    assert [f.source_uri for f in result.files] == ["in/a.txt", "in/a.txt", far.as_uri(), far.as_uri()]
     assert [e.source for e in result.errors] == ["in/missing.txt"]
     assert batch.source_name(far.as_uri()) == "年报 b.txt"
     again = fetch_all([far.as_uri()], tmp_path / "raw", project_root=root)  # a file:// URI is a source too
