@@ -6,8 +6,10 @@ Each night is the real job (assets.materialize.run) on a deployment in <out>/sca
 names the corpus directory, and the landing zone, warehouse, snapshot and data-quality page are its
 own. Per night: wall time, each Dagster step's time (and the stage times the steps report in their
 metadata), reports per second per core, and the peak RSS of the whole process tree (this process
-and its extraction workers, summed, sampled every 0.1 s). Results go to stdout and
-<out>/scale-N/results.md.
+and its extraction workers, summed, sampled every 0.1 s). For the steps that extract, check and
+load (ECL_STEPS), reports per second per core of their wall time, and reports per CPU-second the
+process tree spent in them (what a core does when it is busy: the serial steps leave one idle).
+Results go to stdout and <out>/scale-N/results.md.
 
     .venv/bin/python benchmarks/scale.py --reports 1000 10000 [--html-share 0.5] [--out benchmarks/out]
 """
@@ -35,6 +37,7 @@ from assets.resources import XxgkPaths, resources  # noqa: E402
 
 MB = 2**20
 CHANGED_SHARE = 0.01
+ECL_STEPS = ("extracted_reports", "rule_checks", "warehouse")  # extract, check, load (and publish)
 
 
 def log(message: str) -> None:
@@ -60,24 +63,43 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-class TreeRss:
-    """Peak of the summed RSS of this process and its descendants, sampled in a thread."""
+def _cpu(pid: int) -> float:
+    """CPU seconds of a process and of the children it has waited for (utime, stime, cutime, cstime)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()  # after the command name: field 3 on
+        return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Tree:
+    """This process and its descendants, sampled in a thread: the peak of their summed RSS, and their
+    CPU seconds so far (of the live ones, and of the ones that ended) over wall-clock time."""
 
     def __init__(self, every: float = 0.1):
-        self.every, self.peak, self._stop = every, 0, threading.Event()
+        self.every, self.peak, self.cpu, self._stop = every, 0, [], threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            pids, total = [os.getpid()], 0
+            pids, rss, cpu, now = [os.getpid()], 0, 0.0, time.time()
             while pids:
                 pid = pids.pop()
-                total += _rss(pid)
+                rss, cpu = rss + _rss(pid), cpu + _cpu(pid)
                 pids += _children(pid)
-            self.peak = max(self.peak, total)
+            self.peak = max(self.peak, rss)
+            self.cpu.append((now, cpu))
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "TreeRss":
+    def cpu_between(self, start: float, end: float) -> float:
+        """CPU seconds the tree used from `start` to `end` (time.time()), to a sample's precision."""
+        def at(t: float) -> float:
+            before = [c for s, c in self.cpu if s <= t]
+            return before[-1] if before else 0.0
+        return at(end) - at(start)
+
+    def __enter__(self) -> "Tree":
         self._thread.start()
         return self
 
@@ -100,13 +122,13 @@ def night(paths: XxgkPaths, instance: dg.DagsterInstance, name: str) -> dict:
     definitions = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
                                  resources=resources(paths))
     log(f"{name} ...")
-    with TreeRss() as rss:
+    with Tree() as tree:
         start = time.perf_counter()
         result = materialize.run(definitions, instance)
         wall = time.perf_counter() - start
     if not result.success:
         raise SystemExit("\n".join(materialize.failures(result)) or f"{name}: the run failed")
-    began, steps, stages = {}, {}, {}
+    began, steps, cpu, stages = {}, {}, {}, {}
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event
         if event is None:
@@ -115,12 +137,13 @@ def night(paths: XxgkPaths, instance: dg.DagsterInstance, name: str) -> dict:
             began[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
             steps[event.step_key] = entry.timestamp - began[event.step_key]
+            cpu[event.step_key] = tree.cpu_between(began[event.step_key], entry.timestamp)
         elif event.event_type_value == "ASSET_MATERIALIZATION":
             for key, value in event.event_specific_data.materialization.metadata.items():
                 if key.startswith("seconds: "):
                     stages[key.removeprefix("seconds: ")] = value.value
-    log(f"{name}: {wall:.1f} s, peak RSS {rss.peak / MB:,.0f} MB")
-    return {"night": name, "wall": wall, "steps": steps, "stages": stages, "rss_mb": rss.peak / MB}
+    log(f"{name}: {wall:.1f} s, peak RSS {tree.peak / MB:,.0f} MB")
+    return {"night": name, "wall": wall, "steps": steps, "cpu": cpu, "stages": stages, "rss_mb": tree.peak / MB}
 
 
 def republish(corpus_dir: Path, share: float) -> dict[Path, bytes]:
@@ -141,12 +164,16 @@ def republish(corpus_dir: Path, share: float) -> dict[Path, bytes]:
 def table(n: int, nights: list[dict], cores: int) -> str:
     steps = list(dict.fromkeys(k for r in nights for k in r["steps"]))
     stages = list(dict.fromkeys(k for r in nights for k in r["stages"]))
-    head = ["night", "wall s", "reports/s/core", "peak RSS MB", *(f"{s} s" for s in steps),
+    head = ["night", "wall s", "reports/s/core", "extract+check+load reports/s/core",
+            "extract+check+load reports per CPU-s", "peak RSS MB", *(f"{s} s" for s in steps),
             *(f"{s} s" for s in stages)]
     lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     for r in nights:
-        rate = f"{r['reports'] / r['wall'] / cores:,.0f}" if r.get("reports") else "—"
-        cells = [r["night"], f"{r['wall']:,.1f}", rate, f"{r['rss_mb']:,.0f}",
+        n = r.get("reports")
+        ecl_wall, ecl_cpu = (sum(r[k].get(step, 0.0) for step in ECL_STEPS) for k in ("steps", "cpu"))
+        rates = ([f"{n / r['wall'] / cores:,.0f}", f"{n / ecl_wall / cores:,.0f}", f"{n / ecl_cpu:,.0f}"]
+                 if n else ["—"] * 3)
+        cells = [r["night"], f"{r['wall']:,.1f}", *rates, f"{r['rss_mb']:,.0f}",
                  *(f"{r['steps'][s]:,.1f}" if s in r["steps"] else "" for s in steps),
                  *(f"{r['stages'][s]:,.1f}" if s in r["stages"] else "" for s in stages)]
         lines.append("| " + " | ".join(cells) + " |")
