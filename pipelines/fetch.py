@@ -25,8 +25,8 @@ import time
 import tomllib
 import zlib
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote_from_bytes, unquote, urljoin, urlparse
 
