@@ -201,11 +201,11 @@ def _is_report_table(table: Table) -> bool:
     cells = [c for c in table.cells() if clean(c.text)]
     if not cells:
         return False
-    labels = {code for c in cells if (code := _VOCABULARY.match(c.text))}
     if any(w in clean(c.text) for c in cells for w in _CAPTION_WORDS):
         return True
-    numbers = sum(parse(c.text).kind == "number" for c in cells)
-    return len(labels) >= 2 or numbers * 2 >= len(cells)
+    if sum(parse(c.text).kind == "number" for c in cells) * 2 >= len(cells):
+        return True
+    return len({code for c in cells if (code := _VOCABULARY.match(c.text))}) >= 2  # the dearest test last
 
 
 def _relocate(blocks: list[Line | Table], warnings: list[str]) -> list[Line | Table]:

@@ -143,10 +143,13 @@ class _Flow:
         if not self.parts:
             return
         parts = self.parts
-        raw = parts[0][0] if len(parts) == 1 else "".join(t for t, _ in parts)
-        text = raw.strip() if pre else collapse(raw)
-        if text.strip():
+        if len(parts) == 1:
+            raw, links_only = parts[0]
+        else:
+            raw = "".join(t for t, _ in parts)
             links_only = all(link for t, link in parts if t.strip())
+        text = raw.strip() if pre else collapse(raw)  # stripped: not empty only if raw has more than spaces
+        if text:
             self.items.append(_Line(text, self.el, links_only))
         self.parts, self.el = [], None
 
@@ -282,9 +285,9 @@ class _Page:
                 self.walk(child, flow)
                 flow.flush()
                 caption += flow.items
-        occupied: dict[tuple[int, int], RawCell] = {}
+        below: set[tuple[int, int]] = set()  # slots that cells of the rows above span down into
         rows: list[list[RawCell]] = []
-        y = 0
+        y = width = 0
         for group in groups + tfoot:
             group = [tr for tr in group if not _hidden(tr)]
             end = y + len(group)
@@ -293,7 +296,7 @@ class _Page:
                 for td in tr:
                     if _tag(td) not in ("td", "th") or _hidden(td):
                         continue
-                    while (y, x) in occupied:
+                    while (y, x) in below:
                         x += 1
                     colspan = _span(td.get("colspan"), 1, 1000, zero_ok=False)
                     rowspan = _span(td.get("rowspan"), 1, 65534, zero_ok=True)
@@ -301,15 +304,13 @@ class _Page:
                     flow = _Flow()
                     self._children(td, flow, False, False)
                     flow.flush()
-                    cell = RawCell(flow.items, y, x, rowspan, colspan)
-                    for dy in range(rowspan):
-                        for dx in range(colspan):
-                            occupied[(y + dy, x + dx)] = cell
-                    anchors.append(cell)
+                    anchors.append(RawCell(flow.items, y, x, rowspan, colspan))
+                    if rowspan > 1:
+                        below.update((y + dy, x + dx) for dy in range(1, rowspan) for dx in range(colspan))
                     x += colspan
+                    width = max(width, x)
                 rows.append(anchors)
                 y += 1
-        width = max((c for _, c in occupied), default=-1) + 1
         return RawTable(number, self.tree.getpath(el), rows, width, caption)
 
 
