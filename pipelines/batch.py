@@ -37,6 +37,7 @@ from .staging import Staged
 
 CHUNK = 1000  # reports per staged chunk and per load transaction
 IN_FLIGHT = 4  # documents queued per extraction worker
+JUDGE_ROWS = 500_000  # check rows per GX validation (~2 chunks): fewer validations, GX's fixed costs amortised
 
 
 @dataclass(frozen=True)
@@ -272,25 +273,39 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
 
 
 def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tuple[int, int]:
-    """Judge every report rule on every staged report with the GX suites (expectations/), a chunk at
-    a time, and stage the verdicts. With `docs_dir`, GX Data Docs of the run's validations are built
-    there. Great Expectations is not even imported when nothing was extracted. Returns (checks, failed)."""
+    """Judge every report rule on every staged report with the GX suites (expectations/), the checks
+    of a few chunks (JUDGE_ROWS) per GX validation, and stage each chunk's verdicts. With `docs_dir`,
+    GX Data Docs of the run's validations are built there. Great Expectations is not even imported
+    when nothing was extracted. Returns (checks, failed)."""
     suites, total, failed, done = None, 0, 0, 0
+    waiting: list[tuple[Path, pl.DataFrame, pl.DataFrame]] = []  # (chunk, its reports, its checks)
+
+    def judge() -> None:
+        nonlocal total, failed, done
+        judged = suites.judge(pl.concat([checks for _, _, checks in waiting]))
+        for chunk, reports, checks in waiting:
+            verdicts, judged = judged.head(checks.height), judged.slice(checks.height)
+            staging.add(chunk, "checks", verdicts)
+            total, failed = total + verdicts.height, failed + verdicts.filter(~pl.col("passed")).height
+            done += reports.height
+            if progress:
+                progress(done, staged.reports, reports["source_uri"][-1])
+        waiting.clear()
+
     for chunk in staged.chunks:
         parts = {name: staged.read(chunk, name) for name in
                  ("reports", "applications", "proactive", "review_litigation", "used")}
-        if parts["reports"].is_empty():
+        reports = parts["reports"]
+        if reports.is_empty():
             continue
         suites = suites or validate.Suites()
-        reports = parts["reports"]
-        judged = suites.judge(validate.build_checks(
+        waiting.append((chunk, reports, validate.build_checks(
             parts["applications"], parts["review_litigation"], parts["proactive"],
-            dict(zip(reports["report_id"], reports["template_version"])), parts["used"]))
-        staging.add(chunk, "checks", judged)
-        total, failed = total + judged.height, failed + judged.filter(~pl.col("passed")).height
-        done += parts["reports"].height
-        if progress:
-            progress(done, staged.reports, parts["reports"]["source_uri"][-1])
+            dict(zip(reports["report_id"], reports["template_version"])), parts["used"])))
+        if sum(checks.height for _, _, checks in waiting) >= JUDGE_ROWS:
+            judge()
+    if waiting:
+        judge()
     if suites is not None and docs_dir is not None:
         suites.build_docs(docs_dir)
     return total, failed

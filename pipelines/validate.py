@@ -169,9 +169,11 @@ class Suites:
                                          gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))))
 
     def judge(self, checks: pl.DataFrame) -> pl.DataFrame:
-        """`checks` (frames.CHECK) plus `passed`, NULL for a rule no suite covers."""
+        """`checks` (frames.CHECK rows, of one chunk or several) plus `passed`, NULL for a rule no suite covers."""
+        # GX names the failing rows by position (a chunk's check_id is its position; several chunks repeat ids).
         # Each suite sees only the rows of its own rules (none: it is not run), rule_id categorical and
         # both sides in hundredths as integers: exact, and what makes GX's per-rule filters fast.
+        checks = checks.with_row_index("_row")
         covered: set[str] = set()
         failed: set[int] = set()
         for name, rules, definition in self.definitions:
@@ -179,7 +181,7 @@ class Suites:
             rows = checks.filter(pl.col("rule_id").is_in(rules))
             if rows.is_empty():
                 continue
-            df = rows.select("check_id", pl.col("rule_id").cast(pl.Categorical),
+            df = rows.select(pl.col("_row").cast(pl.Int64).alias("check_id"), pl.col("rule_id").cast(pl.Categorical),
                              *(pl.col(side).mul(100).cast(pl.Int64) for side in ("lhs", "rhs"))).to_pandas()
             run = definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
             for result in run.results:
@@ -189,8 +191,8 @@ class Suites:
                     raise RuntimeError(f"{name}: {result.expectation_config.meta['rule_id']} "
                                        f"did not run: {result.exception_info}")
                 failed.update(int(i) for row in result.result["unexpected_index_list"] for i in row["check_id"])
-        passed = ~pl.col("check_id").is_in(list(failed))
-        return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed))
+        passed = ~pl.col("_row").is_in(list(failed))
+        return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed)).drop("_row")
 
     def build_docs(self, docs_dir: Path) -> None:
         """GX Data Docs of the validations this object ran (a static site, index.html at its root)."""
