@@ -331,6 +331,9 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
         for error in fetch_errors:
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         written, judged, done = 0, 0, 0
+        # One DuckDB thread while loading chunks: with more, an insert writes its row groups at once and
+        # the next checkpoint compresses them again (10,000 reports: a quarter less wall and CPU time).
+        con.execute("SET threads = 1")
         for chunk in staged.chunks:
             parts = {name: staged.read(chunk, name) for name in staging.SCHEMAS}
             for uri, sha, stage, reason in parts["errors"].iter_rows():
@@ -346,6 +349,7 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
             done += reports.height
             if progress:
                 progress(done, staged.reports, reports["source_uri"][-1])
+        con.execute("RESET threads")  # the warehouse-wide statements below use every core
         naive = now.replace(tzinfo=None)
         if landed is not None:
             identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)
