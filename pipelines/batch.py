@@ -332,7 +332,7 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         written, judged, done = 0, 0, 0
         # One DuckDB thread while loading chunks: with more, an insert writes its row groups at once and
-        # the next checkpoint compresses them again (10,000 reports: a quarter less wall and CPU time).
+        # the next checkpoint compresses them again (100,000 reports: a quarter less wall and CPU time).
         con.execute("SET threads = 1")
         for chunk in staged.chunks:
             parts = {name: staged.read(chunk, name) for name in staging.SCHEMAS}
