@@ -37,6 +37,7 @@ from .staging import Staged
 
 CHUNK = 1000  # reports per staged chunk and per load transaction
 IN_FLIGHT = 4  # documents queued per extraction worker
+JUDGE_ROWS = 400_000  # check rows per GX validation: 2 chunks of 1,000 reports (GX fixed costs shared; ~110 MB)
 
 
 @dataclass(frozen=True)
@@ -272,25 +273,39 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
 
 
 def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tuple[int, int]:
-    """Judge every report rule on every staged report with the GX suites (expectations/), a chunk at
-    a time, and stage the verdicts. With `docs_dir`, GX Data Docs of the run's validations are built
-    there. Great Expectations is not even imported when nothing was extracted. Returns (checks, failed)."""
+    """Judge every report rule on every staged report with the GX suites (expectations/), the checks
+    of a few chunks (JUDGE_ROWS) per GX validation, and stage each chunk's verdicts. With `docs_dir`,
+    GX Data Docs of the run's validations are built there. Great Expectations is not even imported
+    when nothing was extracted. Returns (checks, failed)."""
     suites, total, failed, done = None, 0, 0, 0
+    waiting: list[tuple[Path, pl.DataFrame, pl.DataFrame]] = []  # (chunk, its reports, its checks)
+
+    def judge() -> None:
+        nonlocal total, failed, done
+        judged = suites.judge(pl.concat([checks for _, _, checks in waiting]))
+        for chunk, reports, checks in waiting:
+            verdicts, judged = judged.head(checks.height), judged.slice(checks.height)
+            staging.add(chunk, "checks", verdicts)
+            total, failed = total + verdicts.height, failed + verdicts.filter(~pl.col("passed")).height
+            done += reports.height
+            if progress:
+                progress(done, staged.reports, reports["source_uri"][-1])
+        waiting.clear()
+
     for chunk in staged.chunks:
         parts = {name: staged.read(chunk, name) for name in
                  ("reports", "applications", "proactive", "review_litigation", "used")}
-        if parts["reports"].is_empty():
+        reports = parts["reports"]
+        if reports.is_empty():
             continue
         suites = suites or validate.Suites()
-        reports = parts["reports"]
-        judged = suites.judge(validate.build_checks(
+        waiting.append((chunk, reports, validate.build_checks(
             parts["applications"], parts["review_litigation"], parts["proactive"],
-            dict(zip(reports["report_id"], reports["template_version"])), parts["used"]))
-        staging.add(chunk, "checks", judged)
-        total, failed = total + judged.height, failed + judged.filter(~pl.col("passed")).height
-        done += parts["reports"].height
-        if progress:
-            progress(done, staged.reports, parts["reports"]["source_uri"][-1])
+            dict(zip(reports["report_id"], reports["template_version"])), parts["used"])))
+        if sum(checks.height for _, _, checks in waiting) >= JUDGE_ROWS:
+            judge()
+    if waiting:
+        judge()
     if suites is not None and docs_dir is not None:
         suites.build_docs(docs_dir)
     return total, failed
@@ -316,6 +331,9 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
         for error in fetch_errors:
             load.record_error(con, error.source, None, error.stage, error.reason, now)
         written, judged, done = 0, 0, 0
+        # One DuckDB thread while loading chunks: with more, an insert writes its row groups at once and
+        # the next checkpoint compresses them again (100,000 reports: a quarter less wall and CPU time).
+        con.execute("SET threads = 1")
         for chunk in staged.chunks:
             parts = {name: staged.read(chunk, name) for name in staging.SCHEMAS}
             for uri, sha, stage, reason in parts["errors"].iter_rows():
@@ -331,6 +349,7 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
             done += reports.height
             if progress:
                 progress(done, staged.reports, reports["source_uri"][-1])
+        con.execute("RESET threads")  # the warehouse-wide statements below use every core
         naive = now.replace(tzinfo=None)
         if landed is not None:
             identity.retire(con, [f.sha256 for f in landed], [e.source for e in fetch_errors], naive)

@@ -161,31 +161,38 @@ class Suites:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars
         batch = (self.context.data_sources.add_pandas("xxgk").add_dataframe_asset("checks")
                  .add_batch_definition_whole_dataframe("all"))
-        self.definitions = []
+        self.definitions = []  # (file name, rule ids of its expectations, validation definition)
         for path in sorted(EXPECTATIONS_DIR.glob("*.json")):
             suite = self.context.suites.add(gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8"))))
-            self.definitions.append((path.name, self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))))
+            self.definitions.append((path.name, [e.meta["rule_id"] for e in suite.expectations],
+                                     self.context.validation_definitions.add(
+                                         gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))))
 
     def judge(self, checks: pl.DataFrame) -> pl.DataFrame:
-        """`checks` (frames.CHECK) plus `passed`, NULL for a rule no suite covers."""
-        # Both sides in hundredths as integers: exact, and numpy-fast (Decimal objects are ten times slower).
-        df = checks.select("check_id", "rule_id", *(pl.col(side).mul(100).cast(pl.Int64) for side in ("lhs", "rhs"))
-                           ).to_pandas()
+        """`checks` (frames.CHECK rows, of one chunk or several) plus `passed`, NULL for a rule no suite covers."""
+        # GX names the failing rows by position (a chunk's check_id is its position; several chunks repeat ids).
+        # Each suite sees only the rows of its own rules (none: it is not run), rule_id categorical and
+        # both sides in hundredths as integers: exact, and what makes GX's per-rule filters fast.
+        checks = checks.with_row_index("_row")
         covered: set[str] = set()
         failed: set[int] = set()
-        for name, definition in self.definitions:
+        for name, rules, definition in self.definitions:
+            covered.update(rules)
+            rows = checks.filter(pl.col("rule_id").is_in(rules))
+            if rows.is_empty():
+                continue
+            df = rows.select(pl.col("_row").cast(pl.Int64).alias("check_id"), pl.col("rule_id").cast(pl.Categorical),
+                             *(pl.col(side).mul(100).cast(pl.Int64) for side in ("lhs", "rhs"))).to_pandas()
             run = definition.run(batch_parameters={"dataframe": df}, result_format=RESULT_FORMAT)
             for result in run.results:
-                covered.add(result.expectation_config.meta["rule_id"])
                 if result.success:
                     continue
                 if "unexpected_index_list" not in result.result:
                     raise RuntimeError(f"{name}: {result.expectation_config.meta['rule_id']} "
                                        f"did not run: {result.exception_info}")
                 failed.update(int(i) for row in result.result["unexpected_index_list"] for i in row["check_id"])
-        passed = ~pl.col("check_id").is_in(list(failed))
-        return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed))
+        passed = ~pl.col("_row").is_in(list(failed))
+        return checks.with_columns(passed=pl.when(pl.col("rule_id").is_in(list(covered))).then(passed)).drop("_row")
 
     def build_docs(self, docs_dir: Path) -> None:
         """GX Data Docs of the validations this object ran (a static site, index.html at its root)."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipelines import batch, validate
+from pipelines import batch, fetch, validate
 from pipelines import template as T
 from pipelines.errors import IngestError
 from pipelines.ingest import process
@@ -109,3 +109,35 @@ def test_planted_failures_of_every_rule(planted_checks):
     assert judged.filter(rule_id="made_up.rule")["passed"].to_list() == [None]
     assert_same_verdicts(judged)
 
+
+
+def test_chunks_judged_in_one_validation_keep_their_own_verdicts(planted_checks):
+    """Each chunk numbers its checks from 0: judged together, a failure in one chunk fails no row of another."""
+    rid, template, apps, review, proactive = gold_frames(next((FIXTURES / "seeds" / "gold").glob("002_*.json")))
+    other = validate.build_checks(apps, review, proactive, {rid: template})
+    # The two chunks' verdicts differ on rows with the same check id.
+    assert (validate.judge(planted_checks.head(other.height))["passed"] != validate.judge(other)["passed"]).any()
+    suites = validate.Suites()
+    judged = suites.judge(pl.concat([planted_checks, other]))
+    assert_same_verdicts(judged)
+    assert judged.tail(other.height).equals(suites.judge(other))
+
+
+def test_check_stages_each_chunks_verdicts(tmp_path):
+    """`batch.check` judges several staged chunks per GX validation and stages each chunk's own verdicts."""
+    files = fetch.fetch_all([str(SAMPLE)], tmp_path / "raw").files
+    staged = batch.extract(files, tmp_path / "staging", workers=1, chunk=2)
+    assert len(staged.chunks) >= 3
+    total, failed = batch.check(staged)
+    expected = []
+    for chunk in staged.chunks:
+        reports = staged.read(chunk, "reports")
+        unjudged = validate.build_checks(*(staged.read(chunk, n) for n in ("applications", "review_litigation",
+                                                                           "proactive")),
+                                         dict(zip(reports["report_id"], reports["template_version"])),
+                                         staged.read(chunk, "used"))
+        expected.append(validate.judge(unjudged))
+        assert staged.read(chunk, "checks").equals(expected[-1]), chunk
+    everything = pl.concat(expected)
+    assert (total, failed) == (everything.height, everything.filter(~pl.col("passed")).height)
+    assert failed > 0
