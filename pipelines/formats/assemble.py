@@ -165,7 +165,7 @@ def _flatten(item, out: list):
     close()
 
 
-@lru_cache(maxsize=1 << 14)  # pages repeat the template's grids: the same text at the same place
+@lru_cache(maxsize=1 << 14)  # pages repeat the template's grids; a Cell is frozen, so documents may share it
 def _cell(text: str, table: int, row: int, col: int, rowspan: int, colspan: int) -> Cell:
     return Cell(text, Ref(node=f"table {table} row {row + 1} col {col + 1}"), rowspan, colspan)
 
