@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import lru_cache
 
 from lxml import etree
 
@@ -76,9 +76,13 @@ class RawCell:
     rowspan: int = 1
     colspan: int = 1
 
-    @cached_property
-    def text(self) -> str:
-        return join_lines([i.text for i in self.items if isinstance(i, TextItem)])
+    def __getattr__(self, name: str):
+        """The cell's text, joined on first read (after docx.py has added every item) and kept; a
+        plain attribute from then on, without cached_property's lock."""
+        if name != "text":
+            raise AttributeError(name)
+        self.text = text = join_lines([i.text for i in self.items if isinstance(i, TextItem)])
+        return text
 
     @property
     def tables(self) -> list["RawTable"]:
@@ -161,10 +165,14 @@ def _flatten(item, out: list):
     close()
 
 
+@lru_cache(maxsize=1 << 14)  # pages repeat the template's grids; a Cell is frozen, so documents may share it
+def _cell(text: str, table: int, row: int, col: int, rowspan: int, colspan: int) -> Cell:
+    return Cell(text, Ref(node=f"table {table} row {row + 1} col {col + 1}"), rowspan, colspan)
+
+
 def _to_table(raw: RawTable) -> Table:
-    at = f"table {raw.number} row "
-    rows = [[Cell(c.text, Ref(node=f"{at}{c.row + 1} col {c.col + 1}"), c.rowspan, c.colspan) for c in row]
-            for row in raw.rows]
+    number = raw.number
+    rows = [[_cell(c.text, number, c.row, c.col, c.rowspan, c.colspan) for c in row] for row in raw.rows]
     return Table([r for r in rows if r], Ref(node=f"table {raw.number} {raw.node}".rstrip()))
 
 
