@@ -26,6 +26,7 @@ from datetime import date
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import polars as pl
 
@@ -90,8 +91,7 @@ class Extracted:
         return "complete" if complete else "partial"
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """One cell as read: its number (None for a blank or placeholder), text, token and method."""
 
     number: Decimal | None

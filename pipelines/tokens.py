@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import template as T
 from .document import Line, Table
@@ -61,8 +61,7 @@ _NUMBERING = {code: {enumerator(label) for c, label in _ROW_LABELS if c == code}
 ROWS = _Rows()
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a named tuple: a report makes hundreds, and a tuple is cheap to make
     text: str
     ref: str
     value: CellValue
