@@ -441,10 +441,11 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
     for code in expected:
         if code not in chosen and code not in unread:
             unread[code] = ["row not found"]
-    for code, reading in chosen.items():
-        method = "position" if code in placed.values() else None
-        part.records += [(code, col, v.count, *_provenance(v, method)) for col, v in zip(T.APPLICANT_CODES, reading)]
-    part.records.sort(key=lambda r: (_ORDER.get(r[0], 99), T.APPLICANT_CODES.index(r[1])))
+    positioned = set(placed.values())
+    for code in sorted(chosen, key=_ORDER.__getitem__):  # rows in template order, each row's cells in column order
+        method = "position" if code in positioned else None
+        part.records += [(code, col, v.count, *_provenance(v, method))
+                         for col, v in zip(T.APPLICANT_CODES, chosen[code])]
     part.unread = [Unread("applications", code, "; ".join(why), _candidates(options.get(code)))
                    for code, why in unread.items()]
     part.rules_used = sorted({u for u in used if u[1] in chosen} | by_columns)

@@ -52,15 +52,14 @@ class Narrative:
 
 
 def read(doc: Document, report_id: str, agency: str | None) -> Narrative:
-    """The statements of a document's prose lines and its body, completed from the whole text."""
+    """The statements of a document's prose lines and its body, completed from all its lines."""
     lines = [b for b in doc.blocks if isinstance(b, Line)]
     starts, offset = [], 0
     for line in lines:
         starts.append(offset)
         offset += len(line.text)
     prose = "".join(line.text for line in lines)
-    text = "".join(b.text if isinstance(b, Line) else "" for b in doc.blocks)
-    return Narrative(_statements(prose, lines, starts, report_id), bodies.resolve(agency, text))
+    return Narrative(_statements(prose, lines, starts, report_id), bodies.resolve(agency, prose))
 
 
 def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str) -> list[tuple]:
