@@ -139,7 +139,7 @@ def extract(doc: Document, report_id: str) -> Extracted:
         raise IngestError(doc.source, STAGE, "nothing readable: " + "; ".join(reasons))
     published = published_date(seg)
     name = agency(seg, full_text)
-    frame = {s: pl.DataFrame([(report_id, *r) for r in parts[s].records], schema=schema, orient="row")
+    frame = {s: _frame(report_id, parts[s].records, schema)
              for s, schema in (("applications", frames.APPLICATION), ("proactive", frames.PROACTIVE),
                                ("review_litigation", frames.REVIEW_LITIGATION))}
     return Extracted(
@@ -148,6 +148,12 @@ def extract(doc: Document, report_id: str) -> Extracted:
         frame["review_litigation"], warnings, {s: parts[s].status for s in SECTIONS},
         [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used],
         narrative.read(doc, report_id, name))
+
+
+def _frame(report_id: str, records: list[tuple], schema: dict) -> pl.DataFrame:
+    """A section's records as a frame, built column by column (faster than row by row)."""
+    columns = list(zip(*records)) or [()] * (len(schema) - 1)
+    return pl.DataFrame([[report_id] * len(records), *columns], schema=schema, orient="col")
 
 
 def _why(part: Part) -> str:
