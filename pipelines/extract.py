@@ -205,7 +205,7 @@ def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), am
     chosen among several)."""
     fitted = _fit(values, n)
     if len(fitted) == n:
-        return [tuple(_as_read(t) for t in fitted)], None, False
+        return [tuple(map(_as_read, fitted))], None, False
     shown = " ".join(t.text for t in fitted)
     runs = [t for t in fitted if t.value.kind != "blank"]
     if len(fitted) > n or not runs or not all(_is_run(t) and (cut_delimited or t.glued) for t in runs):
