@@ -26,6 +26,7 @@ from datetime import date
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 import polars as pl
 
@@ -90,8 +91,7 @@ class Extracted:
         return "complete" if complete else "partial"
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """One cell as read: its number (None for a blank or placeholder), text, token and method."""
 
     number: Decimal | None
@@ -139,7 +139,7 @@ def extract(doc: Document, report_id: str) -> Extracted:
         raise IngestError(doc.source, STAGE, "nothing readable: " + "; ".join(reasons))
     published = published_date(seg)
     name = agency(seg, full_text)
-    frame = {s: pl.DataFrame([(report_id, *r) for r in parts[s].records], schema=schema, orient="row")
+    frame = {s: _frame(report_id, parts[s].records, schema)
              for s, schema in (("applications", frames.APPLICATION), ("proactive", frames.PROACTIVE),
                                ("review_litigation", frames.REVIEW_LITIGATION))}
     return Extracted(
@@ -148,6 +148,12 @@ def extract(doc: Document, report_id: str) -> Extracted:
         frame["review_litigation"], warnings, {s: parts[s].status for s in SECTIONS},
         [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used],
         narrative.read(doc, report_id, name))
+
+
+def _frame(report_id: str, records: list[tuple], schema: dict) -> pl.DataFrame:
+    """A section's records as a frame, built column by column (faster than row by row)."""
+    columns = list(zip(*records)) or [()] * (len(schema) - 1)
+    return pl.DataFrame([[report_id] * len(records), *columns], schema=schema, orient="col")
 
 
 def _why(part: Part) -> str:
@@ -199,7 +205,7 @@ def _readings(values: list[Token], n: int, *, cut_delimited: bool, signed=(), am
     chosen among several)."""
     fitted = _fit(values, n)
     if len(fitted) == n:
-        return [tuple(_as_read(t) for t in fitted)], None, False
+        return [tuple(map(_as_read, fitted))], None, False
     shown = " ".join(t.text for t in fitted)
     runs = [t for t in fitted if t.value.kind != "blank"]
     if len(fitted) > n or not runs or not all(_is_run(t) and (cut_delimited or t.glued) for t in runs):
@@ -441,10 +447,11 @@ def _applications(tokens: list[Token], warnings: list[str]) -> tuple[str | None,
     for code in expected:
         if code not in chosen and code not in unread:
             unread[code] = ["row not found"]
-    for code, reading in chosen.items():
-        method = "position" if code in placed.values() else None
-        part.records += [(code, col, v.count, *_provenance(v, method)) for col, v in zip(T.APPLICANT_CODES, reading)]
-    part.records.sort(key=lambda r: (_ORDER.get(r[0], 99), T.APPLICANT_CODES.index(r[1])))
+    positioned = set(placed.values())
+    for code in sorted(chosen, key=_ORDER.__getitem__):  # rows in template order, each row's cells in column order
+        method = "position" if code in positioned else None
+        part.records += [(code, col, v.count, *_provenance(v, method))
+                         for col, v in zip(T.APPLICANT_CODES, chosen[code])]
     part.unread = [Unread("applications", code, "; ".join(why), _candidates(options.get(code)))
                    for code, why in unread.items()]
     part.rules_used = sorted({u for u in used if u[1] in chosen} | by_columns)

@@ -66,7 +66,9 @@ class Vocabulary:
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self.entries = [(code, key(label)) for code, label in entries]
         self.exact = {k: code for code, k in self.entries}
-        self.match = lru_cache(maxsize=1 << 14)(self._match)  # the same labels recur in every report
+        # the same labels recur in every report
+        self.match = lru_cache(maxsize=1 << 14)(self._match)
+        self.prefixed = lru_cache(maxsize=1 << 14)(self._prefixed)
         self._matchers = [(code, SequenceMatcher(None, "", lk)) for code, lk in self.entries]
 
     def _match(self, text: str) -> str | None:
@@ -82,9 +84,9 @@ class Vocabulary:
                 return best[0][1]
         return None
 
-    def prefixed(self, text: str) -> list[str]:
+    def _prefixed(self, text: str) -> tuple[str, ...]:
         """Codes whose label starts with this (truncated) label, in vocabulary order, unique."""
         k = key(text)
         if len(k) < 2:
-            return []
-        return list(dict.fromkeys(code for code, lk in self.entries if lk.startswith(k)))
+            return ()
+        return tuple(dict.fromkeys(code for code, lk in self.entries if lk.startswith(k)))

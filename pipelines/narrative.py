@@ -34,7 +34,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern], ...] = tuple((code, re.compile(p)) for 
     ("carried_forward", rf"{_N}件(?:申请)?(?:结转|顺延|转入)(?:到|至)?下一?年"),
     ("carried_forward", rf"结转下一?年度?(?:继续办理)?(?:的)?(?:申请)?{_N}件"),
     ("review", rf"行政复议(?:案件|申请)?(?:共)?{_N}(?:件|起|次|宗)"),
-    ("litigation", rf"(?<!复议和)(?<!复议及)(?<!复议、)(?<!复议与)行政诉讼(?:案件|事件)?(?:共)?{_N}(?:件|起|次|宗)"),
+    # not 复议和行政诉讼 (looked behind after the words: a pattern that starts with its words is found fast)
+    ("litigation", rf"行政诉讼(?<!复议[和及、与]行政诉讼)(?:案件|事件)?(?:共)?{_N}(?:件|起|次|宗)"),
 ))
 _ALL_HANDLED = re.compile(r"均(?:已)?(?:在法定期限内?|按时|按期|依法)?(?:予以|进行了?)?(?:办结|答复|回复)")
 _SENTENCE = re.compile(r"[^。；;！？!?]+")
@@ -52,15 +53,14 @@ class Narrative:
 
 
 def read(doc: Document, report_id: str, agency: str | None) -> Narrative:
-    """The statements of a document's prose lines and its body, completed from the whole text."""
+    """The statements of a document's prose lines and its body, completed from all its lines."""
     lines = [b for b in doc.blocks if isinstance(b, Line)]
     starts, offset = [], 0
     for line in lines:
         starts.append(offset)
         offset += len(line.text)
     prose = "".join(line.text for line in lines)
-    text = "".join(b.text if isinstance(b, Line) else "" for b in doc.blocks)
-    return Narrative(_statements(prose, lines, starts, report_id), bodies.resolve(agency, text))
+    return Narrative(_statements(prose, lines, starts, report_id), bodies.resolve(agency, prose))
 
 
 def _statements(prose: str, lines: list[Line], starts: list[int], report_id: str) -> list[tuple]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from . import template as T
 from .document import Line, Table
@@ -61,8 +61,7 @@ _NUMBERING = {code: {enumerator(label) for c, label in _ROW_LABELS if c == code}
 ROWS = _Rows()
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a named tuple: a report makes hundreds, and a tuple is cheap to make
     text: str
     ref: str
     value: CellValue
@@ -143,9 +142,9 @@ def _pieces(text: str) -> tuple[tuple[str, str], ...]:
 
 def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | None:
     """Tokens of flattened table text, or None when the text holds no label and number of a table."""
-    pieces = _pieces(text)
-    if not any(kind == "number" for kind, _ in pieces) or not _holds_table(text, section):
+    if not _flattened(text, section):
         return None
+    pieces = _pieces(text)
     pattern, rows = _CUTS[section]
     tokens: list[Token] = []
 
@@ -176,6 +175,12 @@ def _cut(text: str, ref: str, section: str, row_start: bool) -> list[Token] | No
                 pattern = rows  # section 三: past the header, 其他 is no longer a column
             at = m.end() if m else len(norm)
     return tokens
+
+
+@lru_cache(maxsize=1 << 14)  # asked of every text cell; the same cells recur in every report
+def _flattened(text: str, section: str) -> bool:
+    """Whether the text holds a number and a label of the section's table."""
+    return any(kind == "number" for kind, _ in _pieces(text)) and _holds_table(text, section)
 
 
 def _depths(text: str) -> list[int]:
