@@ -85,7 +85,7 @@ def test_load_sources_resolves_paths_against_the_toml(tmp_path):
 
 
 def test_a_fetch_result_survives_pickling_between_dagster_steps(tmp_path):
-    result = fetch_all([str(SEEDS), str(tmp_path / "missing.txt")], tmp_path / "raw")
+    result = fetch_all([str(SEEDS[0].parent), str(tmp_path / "missing.txt")], tmp_path / "raw")
     assert result.files and result.errors and all(f.first_seen for f in result.files)
     again = pickle.loads(pickle.dumps(result))
     assert again == result and all(isinstance(f.path, Path) for f in again.files)
