@@ -88,7 +88,9 @@ def test_a_fetch_result_survives_pickling_between_dagster_steps(tmp_path):
     result = fetch_all([str(SEEDS[0].parent), str(tmp_path / "missing.txt")], tmp_path / "raw")
     assert result.files and result.errors and all(f.first_seen for f in result.files)
     again = pickle.loads(pickle.dumps(result))
-    assert again == result and all(isinstance(f.path, Path) for f in again.files)
+    assert again.files == result.files and all(isinstance(f.path, Path) for f in again.files)
+    assert [(e.source, e.stage, e.reason) for e in again.errors] == [(e.source, e.stage, e.reason) for e in result.errors]
+    assert again.new == result.new == len(result.files)
 
 
 def test_repo_sources_toml_lists_the_sample():
