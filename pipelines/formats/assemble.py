@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from lxml import etree
 
@@ -76,13 +76,9 @@ class RawCell:
     rowspan: int = 1
     colspan: int = 1
 
-    def __getattr__(self, name: str):
-        """The cell's text, joined on first read (after docx.py has added every item) and kept; a
-        plain attribute from then on, without cached_property's lock."""
-        if name != "text":
-            raise AttributeError(name)
-        self.text = text = join_lines([i.text for i in self.items if isinstance(i, TextItem)])
-        return text
+    @cached_property
+    def text(self) -> str:  # read after docx.py has added every item
+        return join_lines([i.text for i in self.items if isinstance(i, TextItem)])
 
     @property
     def tables(self) -> list["RawTable"]:
