@@ -16,8 +16,11 @@ class Ref:
     node: str | None = None
 
     def __str__(self) -> str:
-        if self.page is None and self.bbox is None and (self.line is None) != (self.node is None):
-            return self.node if self.line is None else f"line {self.line}"  # a text line or an HTML cell: most refs
+        if self.page is None and self.bbox is None:  # most refs: a text line or an HTML cell
+            if self.node is None and self.line is not None:
+                return f"line {self.line}"
+            if self.line is None and self.node is not None:
+                return self.node
         parts = []
         if self.page is not None:
             parts.append(f"page {self.page}")

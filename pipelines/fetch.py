@@ -139,7 +139,8 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     try:
         with open(manifest, "a", encoding="utf-8") as log:
             for done, (uri, root) in enumerate(items, 1):
-                name, got = (source_uri(uri, project_root) if root is None else _entry_uri(uri, project_root)), None
+                name = source_uri(uri, project_root) if root is None else _entry_uri(uri, project_root)
+                got = None
                 try:
                     got = http.get(uri) if _is_http(uri) else _local(uri, root, raw_dir, settings, state)
                     if got.sha256 not in landed:

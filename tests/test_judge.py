@@ -110,7 +110,6 @@ def test_planted_failures_of_every_rule(planted_checks):
     assert_same_verdicts(judged)
 
 
-
 def test_chunks_judged_in_one_validation_keep_their_own_verdicts(planted_checks):
     """Each chunk numbers its checks from 0: judged together, a failure in one chunk fails no row of another."""
     rid, template, apps, review, proactive = gold_frames(next((FIXTURES / "seeds" / "gold").glob("002_*.json")))
