@@ -36,7 +36,8 @@ from .ingest import PARSER_VERSION, process
 from .staging import Staged
 
 CHUNK = 1000  # reports per staged chunk and per load transaction
-IN_FLIGHT = 4  # documents queued per extraction worker
+PART = 25  # documents per extraction task: a worker builds their staged frames
+IN_FLIGHT = 2  # parts queued per extraction worker
 JUDGE_ROWS = 400_000  # check rows per GX validation: 2 chunks of 1,000 reports (GX fixed costs shared; ~110 MB)
 
 
@@ -76,10 +77,16 @@ def _limit_memory(memory_mb: int) -> None:
     signal.signal(signal.SIGALRM, _on_alarm)
 
 
-def _start_worker(memory_mb: int) -> None:
-    """An extraction worker: its memory capped, its garbage collected as `collect_less`."""
+_finished = None  # in an extraction worker: the pool's count of documents finished (shared)
+
+
+def _start_worker(memory_mb: int, finished) -> None:
+    """An extraction worker: its memory capped, its garbage collected as `collect_less`, counting
+    the documents it finishes in `finished` (how the pool tells a slow part from a wedged worker)."""
+    global _finished
     _limit_memory(memory_mb)
     collect_less()
+    _finished = finished
 
 
 def collect_less() -> None:
@@ -136,59 +143,108 @@ def _over_memory(name: str) -> IngestError:
 def extract_stream(files: list[RawFile], *, workers: int | None = None, limits: Limits = Limits(),
                    progress=None) -> Iterator[Outcome]:
     """Extract every file in `workers` processes (default: one per core) under `limits`, yielding the
-    outcomes in order, failures too; a few documents per worker are in flight, no more."""
-    for done, outcome in enumerate(_extract(list(files), workers or os.cpu_count() or 1, limits), 1):
+    outcomes in order, failures too; a few parts per worker are in flight, no more."""
+    workers = workers or os.cpu_count() or 1
+    for _, outcomes in _parts(list(files), workers, limits, list, _part_size(len(files), workers), progress):
+        yield from outcomes
+
+
+def _part_size(files: int, workers: int, chunk: int | None = None) -> int:
+    """Documents per worker task: PART, fewer when there are too few files to keep every worker busy;
+    with `chunk`, a divisor of it (a staged chunk is whole parts)."""
+    size = max(1, min(PART, -(-files // (workers * IN_FLIGHT))))
+    return max(d for d in range(1, size + 1) if chunk % d == 0) if chunk else size
+
+
+def _parts(files: list[RawFile], workers: int, limits: Limits, build, size: int, progress) -> Iterator[tuple]:
+    """`_extract`, calling `progress(done, total, uri)` after each part."""
+    done = 0
+    for raws, built in _extract(files, workers, limits, build, size):
+        done += len(raws)
         if progress:
-            progress(done, len(files), outcome.raw.source_uri)
-        yield outcome
+            progress(done, len(files), raws[-1].source_uri)
+        yield raws, built
 
 
-def _extract(queue: list[RawFile], workers: int, limits: Limits) -> Iterator[Outcome]:
+def _extract(queue: list[RawFile], workers: int, limits: Limits, build, size: int) -> Iterator[tuple]:
+    """(files, build(their outcomes)) for parts of `size` files, in order; each part is extracted
+    and built in a worker process, so the main process handles parts, not documents."""
     while queue:
         left: list[RawFile] = []
-        yield from _pool(queue, workers, limits, left)
+        yield from _pool(queue, workers, limits, build, size, left)
         # A worker died or stopped answering (a hard crash, or memory the limit could not turn into
-        # MemoryError): the document that did it is among the first `workers` left; retry those one by one.
-        for raw in left[:workers]:
-            yield ([*_pool([raw], 1, limits, [])] or [Outcome(raw, error=IngestError(
-                source_name(raw.source_uri), "extract",
-                "the worker process died or stopped answering (out of memory or crashed)"))])[0]
-        queue = left[workers:]
+        # MemoryError): the document that did it is in one of the first `workers` parts left. Their
+        # documents go again one per task, and, if a worker dies again, the first `workers` one by one.
+        retry = left[:workers * size]
+        if size > 1:
+            yield from _extract(retry, workers, limits, build, 1)
+        else:
+            for raw in retry:
+                yield ([*_pool([raw], 1, limits, build, 1, [])] or [([raw], build([Outcome(raw, error=IngestError(
+                    source_name(raw.source_uri), "extract",
+                    "the worker process died or stopped answering (out of memory or crashed)"))]))])[0]
+        queue = left[len(retry):]
 
 
-def _pool(queue: list[RawFile], workers: int, limits: Limits, left: list[RawFile]) -> Iterator[Outcome]:
-    """Extract `queue` in order in a fresh pool; if a worker process dies or hangs, stop and put the
-    documents without an outcome in `left`."""
+def _extract_part(raws: list[RawFile], seconds: float | None, build):
+    """In a worker: extract the files of one part and build what the main process wants of them."""
+    outcomes = []
+    for raw in raws:
+        outcomes.append(extract_one(raw, seconds))
+        with _finished.get_lock():
+            _finished.value += 1
+    return build(outcomes)
+
+
+def _pool(queue: list[RawFile], workers: int, limits: Limits, build, size: int,
+          left: list[RawFile]) -> Iterator[tuple]:
+    """Extract `queue` in order, `size` files per task, in a fresh pool; if a worker process dies or
+    no document is finished for the time limit and `answer_seconds`, stop and put the files without an
+    outcome in `left`. A part whose result does not come back goes again one file per task."""
     wait = limits.seconds + limits.answer_seconds if limits.seconds else None
-    todo = iter(queue)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(limits.memory_mb,)) as pool:
-        running: deque[tuple[RawFile, Future]] = deque()
+    todo = (queue[i:i + size] for i in range(0, len(queue), size))
+    context = multiprocessing.get_context("spawn")
+    finished = context.Value("q", 0)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(limits.memory_mb, finished)) as pool:
+        running: deque[tuple[list[RawFile], Future]] = deque()
+
+        def submit(raws: list[RawFile]) -> tuple[list[RawFile], Future]:
+            return raws, pool.submit(_extract_part, raws, limits.seconds, build)
 
         def fill() -> None:
-            while len(running) < IN_FLIGHT * workers and (raw := next(todo, None)) is not None:
-                running.append((raw, pool.submit(extract_one, raw, limits.seconds)))
+            while len(running) < IN_FLIGHT * workers and (raws := next(todo, None)) is not None:
+                running.append(submit(raws))
 
         fill()
         while running:
-            raw, future = running[0]
+            raws, future = running[0]
+            seen = finished.value
             try:
-                outcome = future.result(timeout=wait)
+                built = future.result(timeout=wait)
             except BrokenProcessPool:
-                left += [r for r, _ in running] + list(todo)
+                left += [r for raws, _ in running for r in raws] + [r for raws in todo for r in raws]
                 return
-            except TimeoutError:  # a worker wedged past its own timer (seen spinning at the memory cap)
+            except TimeoutError:
+                if finished.value != seen:  # slow, but documents are being finished
+                    continue
+                # A worker wedged past its own timer (seen spinning at the memory cap).
                 for process in pool._processes.values():  # no public way to stop them before Python 3.14
                     process.kill()
-                left += [r for r, _ in running] + list(todo)
+                left += [r for raws, _ in running for r in raws] + [r for raws in todo for r in raws]
                 return
-            except MemoryError:  # the worker ran out again while reporting it
-                outcome = Outcome(raw, error=_over_memory(source_name(raw.source_uri)))
-            except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be sent back
-                outcome = Outcome(raw, error=internal_error(source_name(raw.source_uri), "extract", error))
-            running.popleft()
+            except Exception as error:  # noqa: BLE001 - MemoryError or a result that cannot be sent back
+                running.popleft()
+                if len(raws) > 1:  # whose? each document goes again alone
+                    running.extendleft(submit([raw]) for raw in reversed(raws))
+                    continue
+                name = source_name(raws[0].source_uri)
+                built = build([Outcome(raws[0], error=_over_memory(name) if isinstance(error, MemoryError)
+                                       else internal_error(name, "extract", error))])
+            else:
+                running.popleft()
             fill()
-            yield outcome
+            yield raws, built
 
 
 def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
@@ -250,24 +306,29 @@ def checks_of(extracted: list[Extracted]) -> pl.DataFrame:
 
 def extract(files: list[RawFile], root: Path, *, workers: int | None = None, limits: Limits = Limits(),
             chunk: int = CHUNK, progress=None) -> Staged:
-    """Extract `files` and stage them under `root`, `chunk` outcomes per chunk (failures included)."""
+    """Extract `files` and stage them under `root`, `chunk` outcomes per chunk (failures included;
+    more after a crashed worker: a chunk holds whole parts). Workers build each part's frames."""
     root = Path(root)
     staging.clear(root)
-    chunks, reports, failed, outcomes = [], 0, 0, []
+    workers = workers or os.cpu_count() or 1
+    chunks, reports, failed, parts, held = [], 0, 0, [], 0
 
     def flush() -> None:
-        nonlocal reports, failed
-        parts = chunk_frames(outcomes)
+        nonlocal reports, failed, held
+        frames = {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
         chunks.append(root / f"{len(chunks):06d}")
-        staging.write(chunks[-1], parts)
-        reports, failed = reports + parts["reports"].height, failed + parts["errors"].height
-        outcomes.clear()
+        staging.write(chunks[-1], frames)
+        reports, failed = reports + frames["reports"].height, failed + frames["errors"].height
+        parts.clear()
+        held = 0
 
-    for outcome in extract_stream(files, workers=workers, limits=limits, progress=progress):
-        outcomes.append(outcome)
-        if len(outcomes) >= chunk:
+    size = _part_size(len(files), workers, chunk)
+    for raws, frames in _parts(list(files), workers, limits, chunk_frames, size, progress):
+        parts.append(frames)
+        held += len(raws)
+        if held >= chunk:
             flush()
-    if outcomes:
+    if parts:
         flush()
     return Staged(root, tuple(chunks), reports, failed)
 

@@ -1,10 +1,15 @@
 """One pathological document cannot stall or sink a batch: it fails alone, with the reason."""
 
+import multiprocessing
+import os
+import signal
+import threading
 import zlib
 
 from pipelines import batch, fetch
+from pipelines.report_json import to_json
 
-from conftest import SEEDS
+from conftest import SEEDS, gold_of
 
 
 def pdf_of(objects: list[bytes]) -> bytes:
@@ -50,3 +55,27 @@ def test_memory_hungry_document_fails_alone(tmp_path):
                 for o in batch.extract_stream(files, limits=batch.Limits(seconds=60, memory_mb=700))}
     assert outcomes["+big.pdf"].error.stage == "extract" and "memory" in outcomes["+big.pdf"].error.reason
     assert all(outcomes[seed.name].report is not None for seed in SEEDS[:2])
+
+
+def test_a_killed_worker_costs_no_document(tmp_path):
+    """A worker killed mid-batch (the OOM killer, a hard crash) takes the parts in flight with it: they
+    go again, so every document still gets its outcome, in order, and the slow one that was being
+    read when the worker died fails alone."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "slow.pdf").write_bytes(slow_pdf())
+    for seed in SEEDS:
+        (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
+    landed = {batch.source_name(f.source_uri): f for f in fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files}
+    files = [landed["slow.pdf"]] + [landed[seed.name] for seed in SEEDS] * 8  # several parts per worker
+    # slow.pdf keeps a worker busy for its 5 s, so a kill 3 s in lands while the batch runs.
+    killer = threading.Timer(3, lambda: os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL))
+    killer.start()
+    try:
+        outcomes = list(batch.extract_stream(files, workers=2, limits=batch.Limits(seconds=5)))
+    finally:
+        killer.cancel()
+    assert [o.raw.source_uri for o in outcomes] == [f.source_uri for f in files]
+    assert outcomes[0].error.stage == "extract" and "5 s limit" in outcomes[0].error.reason
+    for o in outcomes[1:]:
+        got, gold = to_json(o.report, []), gold_of(SEEDS[[s.name for s in SEEDS].index(batch.source_name(o.raw.source_uri))])
+        assert (got["applications"], got["review_litigation"]) == (gold["applications"], gold["review_litigation"])
