@@ -17,7 +17,7 @@ import resource
 import signal
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -315,16 +315,16 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
 
     def flush() -> None:
         nonlocal reports, failed, held
-        frames = {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
+        whole = {name: pl.concat([part[name] for part in parts]) for name in parts[0]}
         chunks.append(root / f"{len(chunks):06d}")
-        staging.write(chunks[-1], frames)
-        reports, failed = reports + frames["reports"].height, failed + frames["errors"].height
+        staging.write(chunks[-1], whole)
+        reports, failed = reports + whole["reports"].height, failed + whole["errors"].height
         parts.clear()
         held = 0
 
     size = _part_size(len(files), workers, chunk)
-    for raws, frames in _parts(list(files), workers, limits, chunk_frames, size, progress):
-        parts.append(frames)
+    for raws, part in _parts(list(files), workers, limits, chunk_frames, size, progress):
+        parts.append(part)
         held += len(raws)
         if held >= chunk:
             flush()
