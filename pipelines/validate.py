@@ -82,10 +82,10 @@ def _sides(rule: T.Rule) -> pl.DataFrame:
                         orient="row")
 
 
-def _equality(rule: T.Rule, data: pl.DataFrame, versions: pl.DataFrame) -> pl.DataFrame:
+def _equality(rule: T.Rule, data: pl.LazyFrame, versions: pl.LazyFrame) -> pl.LazyFrame:
     """Σ lhs and Σ rhs per report and place; a place missing any cell of either side gets no check."""
     _, place, code = ALONG[rule.along]
-    sides = _sides(rule)
+    sides = _sides(rule).lazy()
     is_lhs, is_rhs = pl.col("side") == "lhs", pl.col("side") == "rhs"
     need = sides.group_by("template").agg(need_lhs=is_lhs.sum(), need_rhs=is_rhs.sum())
     if rule.place is not None:
@@ -104,7 +104,7 @@ def _equality(rule: T.Rule, data: pl.DataFrame, versions: pl.DataFrame) -> pl.Da
     )
 
 
-def _non_negative(data: dict[str, pl.DataFrame]) -> pl.DataFrame:
+def _non_negative(data: dict[str, pl.LazyFrame]) -> pl.LazyFrame:
     """Every non-NULL cell against 0, except metrics that may be negative (T2019 本年增/减)."""
     signed = [m.code for m in T.PROACTIVE_METRICS if m.may_be_negative]
     data = dict(data, proactive=data["proactive"].filter(~pl.col("metric_code").is_in(signed)))
@@ -126,7 +126,7 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
     the "leaves" rows. `used` (frames.USED rows) names the places whose identity was used to read
     the report (to cut a digit run or place a row): their checks get role "used", not "tested".
     """
-    data = {name: frame.with_columns(pl.col("value").cast(frames.AMOUNT)) for name, frame in
+    data = {name: frame.lazy().with_columns(pl.col("value").cast(frames.AMOUNT)) for name, frame in
             (("applications", applications), ("review_litigation", review_litigation),
              ("proactive", proactive))}
     missing = (set(applications["report_id"]) | set(review_litigation["report_id"])) - set(templates)
@@ -134,7 +134,7 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
         raise ValueError(f"no template version for reports {sorted(missing)}")
     versions = pl.DataFrame({"report_id": list(templates),
                              "template": [t or UNKNOWN_TEMPLATE for t in templates.values()]},
-                            schema={"report_id": pl.String, "template": pl.String})
+                            schema={"report_id": pl.String, "template": pl.String}).lazy()
     parts = [
         (_non_negative(data) if rule.comparison == "non_negative"
          else _equality(rule, data[ALONG[rule.along][0]], versions))
@@ -145,9 +145,10 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
     return (pl.concat(parts, how="vertical_relaxed")
             .sort("report_id", "_rule", "_k1", "_k2", "column_code")
             .with_row_index("check_id")
-            .join(used, on=["report_id", "rule_id", "column_code"], how="left", maintain_order="left")
+            .join(used.lazy(), on=["report_id", "rule_id", "column_code"], how="left", maintain_order="left")
             .with_columns(pl.col("role").fill_null("tested"))
-            .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items()))
+            .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items())
+            .collect())
 
 
 class Suites:
