@@ -87,6 +87,9 @@ def _start_worker(memory_mb: int, finished) -> None:
     _limit_memory(memory_mb)
     collect_less()
     _finished = finished
+    # When a worker dies, the pool stops the others with SIGTERM and waits for them: a worker that
+    # inherited SIGTERM ignored (as under some runners) would hang the batch.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def collect_less() -> None:
@@ -191,8 +194,7 @@ def _extract_part(raws: list[RawFile], seconds: float | None, build):
     outcomes = []
     for raw in raws:
         outcomes.append(extract_one(raw, seconds))
-        with _finished.get_lock():
-            _finished.value += 1
+        _finished.value += 1
     return build(outcomes)
 
 
@@ -204,7 +206,9 @@ def _pool(queue: list[RawFile], workers: int, limits: Limits, build, size: int,
     wait = limits.seconds + limits.answer_seconds if limits.seconds else None
     todo = (queue[i:i + size] for i in range(0, len(queue), size))
     context = multiprocessing.get_context("spawn")
-    finished = context.Value("q", 0)
+    # No lock: a worker killed while holding it would block the reader for good. Two workers adding at
+    # once may lose one count, but the count still moves, and moving is all it is read for.
+    finished = context.Value("q", 0, lock=False)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(limits.memory_mb, finished)) as pool:
         running: deque[tuple[list[RawFile], Future]] = deque()

@@ -60,7 +60,9 @@ def test_memory_hungry_document_fails_alone(tmp_path):
 def test_a_killed_worker_costs_no_document(tmp_path):
     """A worker killed mid-batch (the OOM killer, a hard crash) takes the parts in flight with it: they
     go again, so every document still gets its outcome, in order, and the slow one that was being
-    read when the worker died fails alone."""
+    read when the worker died fails alone. The pool then stops its other workers with SIGTERM, which
+    must work even when the process running the batch ignores SIGTERM (a test run had inherited that,
+    and hung)."""
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "slow.pdf").write_bytes(slow_pdf())
     for seed in SEEDS:
@@ -69,11 +71,13 @@ def test_a_killed_worker_costs_no_document(tmp_path):
     files = [landed["slow.pdf"]] + [landed[seed.name] for seed in SEEDS] * 8  # several parts per worker
     # slow.pdf keeps a worker busy for its 5 s, so a kill 3 s in lands while the batch runs.
     killer = threading.Timer(3, lambda: os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL))
+    ignored = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # what the workers inherit
     killer.start()
     try:
         outcomes = list(batch.extract_stream(files, workers=2, limits=batch.Limits(seconds=5)))
     finally:
         killer.cancel()
+        signal.signal(signal.SIGTERM, ignored)
     assert [o.raw.source_uri for o in outcomes] == [f.source_uri for f in files]
     assert outcomes[0].error.stage == "extract" and "5 s limit" in outcomes[0].error.reason
     for o in outcomes[1:]:
