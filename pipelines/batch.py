@@ -220,6 +220,10 @@ def _pool(queue: list[RawFile], workers: int, limits: Limits, build, size: int,
             while len(running) < IN_FLIGHT * workers and (raws := next(todo, None)) is not None:
                 running.append(submit(raws))
 
+        def unanswered() -> list[RawFile]:
+            """The files in flight and those not yet sent, in order."""
+            return [raw for part, _ in running for raw in part] + [raw for part in todo for raw in part]
+
         fill()
         while running:
             raws, future = running[0]
@@ -227,7 +231,7 @@ def _pool(queue: list[RawFile], workers: int, limits: Limits, build, size: int,
             try:
                 built = future.result(timeout=wait)
             except BrokenProcessPool:
-                left += [r for raws, _ in running for r in raws] + [r for raws in todo for r in raws]
+                left += unanswered()
                 return
             except TimeoutError:
                 if finished.value != seen:  # slow, but documents are being finished
@@ -235,7 +239,7 @@ def _pool(queue: list[RawFile], workers: int, limits: Limits, build, size: int,
                 # A worker wedged past its own timer (seen spinning at the memory cap).
                 for process in pool._processes.values():  # no public way to stop them before Python 3.14
                     process.kill()
-                left += [r for raws, _ in running for r in raws] + [r for raws in todo for r in raws]
+                left += unanswered()
                 return
             except Exception as error:  # noqa: BLE001 - MemoryError or a result that cannot be sent back
                 running.popleft()
