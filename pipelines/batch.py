@@ -183,9 +183,10 @@ def _extract(queue: list[RawFile], workers: int, limits: Limits, build, size: in
             yield from _extract(retry, workers, limits, build, 1)
         else:
             for raw in retry:
-                yield ([*_pool([raw], 1, limits, build, 1, [])] or [([raw], build([Outcome(raw, error=IngestError(
+                alone = [*_pool([raw], 1, limits, build, 1, [])]
+                yield alone[0] if alone else ([raw], build([Outcome(raw, error=IngestError(
                     source_name(raw.source_uri), "extract",
-                    "the worker process died or stopped answering (out of memory or crashed)"))]))])[0]
+                    "the worker process died or stopped answering (out of memory or crashed)"))]))
         queue = left[len(retry):]
 
 
