@@ -69,8 +69,14 @@ def test_a_killed_worker_costs_no_document(tmp_path):
         (tmp_path / "in" / seed.name).write_bytes(seed.read_bytes())
     landed = {batch.source_name(f.source_uri): f for f in fetch.fetch_all([str(tmp_path / "in")], tmp_path / "raw").files}
     files = [landed["slow.pdf"]] + [landed[seed.name] for seed in SEEDS] * 8  # several parts per worker
-    # slow.pdf keeps a worker busy for its 5 s, so a kill 3 s in lands while the batch runs.
-    killer = threading.Timer(3, lambda: os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL))
+    killed = []
+
+    def kill() -> None:  # slow.pdf keeps a worker busy for its 5 s, so a kill 3 s in lands while the batch runs
+        worker = multiprocessing.active_children()[0]
+        os.kill(worker.pid, signal.SIGKILL)
+        killed.append(worker.pid)
+
+    killer = threading.Timer(3, kill)
     ignored = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # what the workers inherit
     killer.start()
     try:
@@ -78,8 +84,10 @@ def test_a_killed_worker_costs_no_document(tmp_path):
     finally:
         killer.cancel()
         signal.signal(signal.SIGTERM, ignored)
+    assert killed, "the worker was not killed while the batch ran: the test proved nothing"
     assert [o.raw.source_uri for o in outcomes] == [f.source_uri for f in files]
     assert outcomes[0].error.stage == "extract" and "5 s limit" in outcomes[0].error.reason
+    gold = {seed.name: gold_of(seed) for seed in SEEDS}
     for o in outcomes[1:]:
-        got, gold = to_json(o.report, []), gold_of(SEEDS[[s.name for s in SEEDS].index(batch.source_name(o.raw.source_uri))])
-        assert (got["applications"], got["review_litigation"]) == (gold["applications"], gold["review_litigation"])
+        got, want = to_json(o.report, []), gold[batch.source_name(o.raw.source_uri)]
+        assert (got["applications"], got["review_litigation"]) == (want["applications"], want["review_litigation"])
