@@ -30,7 +30,7 @@ import polars as pl
 
 from . import dq, frames, identity, load, narrative, report, staging, validate
 from .errors import IngestError, internal_error
-from .extract import Extracted
+from .extract import Extracted, cells_frame
 from .fetch import RawFile
 from .ingest import PARSER_VERSION, process
 from .staging import Staged
@@ -261,8 +261,7 @@ def frame(extracted: list[Extracted], name: str) -> pl.DataFrame:
     if name == "statements":
         return pl.DataFrame([row for r in extracted if r.narrative for row in r.narrative.statements],
                             schema=narrative.STATEMENT, orient="row")
-    parts = [getattr(r, name) for r in extracted]
-    return pl.concat(parts) if parts else frames.empty(staging.SCHEMAS[name])
+    return cells_frame(extracted, name)
 
 
 def _report_row(o: Outcome) -> dict:

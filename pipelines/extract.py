@@ -74,9 +74,7 @@ class Extracted:
     template: str | None
     published: date | None
     scope: str
-    applications: pl.DataFrame
-    proactive: pl.DataFrame
-    review_litigation: pl.DataFrame
+    cells: dict[str, list[tuple]]  # per section of frames.SECTIONS, its rows without the report id
     warnings: list[str] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)  # read | partial | not_read | absent
     unread: list[Unread] = field(default_factory=list)
@@ -89,6 +87,29 @@ class Extracted:
         complete = (self.sections.get("applications") == "read" == self.sections.get("review_litigation")
                     and self.sections.get("proactive") in ("read", "absent"))
         return "complete" if complete else "partial"
+
+    @property
+    def applications(self) -> pl.DataFrame:
+        return cells_frame([self], "applications")
+
+    @property
+    def proactive(self) -> pl.DataFrame:
+        return cells_frame([self], "proactive")
+
+    @property
+    def review_litigation(self) -> pl.DataFrame:
+        return cells_frame([self], "review_litigation")
+
+
+def cells_frame(reports: list[Extracted], section: str) -> pl.DataFrame:
+    """A section's cells of all `reports` in one frame (frames.SECTIONS), built column by column: one
+    frame for many reports costs a fraction of a frame per report."""
+    schema, ids, rows = frames.SECTIONS[section], [], []
+    for report in reports:
+        ids += [report.report_id] * len(report.cells[section])
+        rows += report.cells[section]
+    columns = list(zip(*rows)) or [()] * (len(schema) - 1)
+    return pl.DataFrame([ids, *columns], schema=schema, orient="col")
 
 
 class Value(NamedTuple):
@@ -139,21 +160,12 @@ def extract(doc: Document, report_id: str) -> Extracted:
         raise IngestError(doc.source, STAGE, "nothing readable: " + "; ".join(reasons))
     published = published_date(seg)
     name = agency(seg, full_text)
-    frame = {s: _frame(report_id, parts[s].records, schema)
-             for s, schema in (("applications", frames.APPLICATION), ("proactive", frames.PROACTIVE),
-                               ("review_litigation", frames.REVIEW_LITIGATION))}
     return Extracted(
         report_id, doc.source, doc.media_type, doc.encoding, name, report_year(seg, published), template,
-        published, scope(full_text, name), frame["applications"], frame["proactive"],
-        frame["review_litigation"], warnings, {s: parts[s].status for s in SECTIONS},
+        published, scope(full_text, name), {s: parts[s].records for s in SECTIONS}, warnings,
+        {s: parts[s].status for s in SECTIONS},
         [u for s in SECTIONS for u in parts[s].unread], [r for s in SECTIONS for r in parts[s].rules_used],
         narrative.read(doc, report_id, name))
-
-
-def _frame(report_id: str, records: list[tuple], schema: dict) -> pl.DataFrame:
-    """A section's records as a frame, built column by column (faster than row by row)."""
-    columns = list(zip(*records)) or [()] * (len(schema) - 1)
-    return pl.DataFrame([[report_id] * len(records), *columns], schema=schema, orient="col")
 
 
 def _why(part: Part) -> str:

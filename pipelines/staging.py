@@ -16,8 +16,7 @@ import polars as pl
 from . import frames, narrative
 
 SCHEMAS = {
-    "reports": frames.REPORT, "applications": frames.APPLICATION, "proactive": frames.PROACTIVE,
-    "review_litigation": frames.REVIEW_LITIGATION, "statements": narrative.STATEMENT,
+    "reports": frames.REPORT, **frames.SECTIONS, "statements": narrative.STATEMENT,
     "unread": frames.UNREAD, "used": frames.USED, "errors": frames.ERROR,
     "checks": {**frames.CHECK, "passed": pl.Boolean},
 }
