@@ -4,6 +4,7 @@ strings, each with a reference back to the source. Segmentation and extraction r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -33,16 +34,14 @@ class Ref:
         return " ".join(parts)
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):  # named tuples: a report makes hundreds, and a tuple is cheap to make
     text: str
     ref: Ref
     rowspan: int = 1
     colspan: int = 1
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     text: str
     ref: Ref
 
