@@ -23,8 +23,10 @@ _NUM = r"[-+]?\d[\d,.]*(?:万元|万|元)?"
 _LABEL_THEN_NUMBERS = re.compile(rf"^(.*?[^\d\s,.+-])\s+((?:{_NUM}\s+)*{_NUM})$")
 _NUMBERS = re.compile(rf"^(?:{_NUM}\s+)+{_NUM}$")
 _MD_RULE = re.compile(r"^:?-{3,}:?$")
-# Applied to the whole text, line by line (whitespace here never runs past a newline).
+# Applied to the whole text, line by line (whitespace here never runs past a newline); only to
+# text with its marks (the regex tries every position: slow on a text without any).
 _MD_MARKUP = re.compile(r"^#{1,6}[^\S\n]+|^>[^\S\n]*|\*\*|__", re.M)
+_MD_MARKS = ("#", ">", "**", "__")
 
 
 @lru_cache(maxsize=1 << 16)  # table lines recur in every report
@@ -55,7 +57,9 @@ def _cells(raw: str) -> tuple[str, ...] | None:
 def read_text(text: str, source: str, encoding: str | None, media_type: str = "text/plain") -> Document:
     doc = Document(source, media_type, encoding)
     table: Table | None = None
-    for number, raw in enumerate(_MD_MARKUP.sub("", text).split("\n"), start=1):
+    if any(mark in text for mark in _MD_MARKS):
+        text = _MD_MARKUP.sub("", text)
+    for number, raw in enumerate(text.split("\n"), start=1):
         cells = _cells(raw)
         if cells is not None:
             ref = _line_ref(number)
