@@ -47,7 +47,7 @@ _INLINE_HEADING = re.compile(rf"[{_NUMERAL}][、.][^\d，。；：,;:]{{1,30}}?(
 
 
 # A signature inside a longer line: after a sentence, the body's name and then a date.
-_INLINE_SIGNATURE = re.compile(r"(?<=[。；！？!?])\s*([^\s。，；：、,;:\d]{2,30})\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
+_INLINE_SIGNATURE = re.compile(r"[。；！？!?]\s*([^\s。，；：、,;:\d]{2,30})\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 
 
 def _unflatten(blocks: list[Line | Table]) -> list[Line | Table]:
@@ -125,16 +125,21 @@ def published_date(seg: Segments) -> date | None:
 
 def report_year(seg: Segments, published: date | None) -> int | None:
     """The year the report covers: its data period, its title, its own wording, its first lines."""
+    found = next(filter(None, _year_marks(seg)), None)
+    if found:
+        return int(found.group(1))
+    return published.year - 1 if published else None
+
+
+def _year_marks(seg: Segments):
+    """Where the report may state its year, in order of trust (searched only until one is found)."""
     front = " ".join(l.text for l in seg.front if isinstance(l, Line))
     overview = [l.text for l in seg.lines("overview")]
     text = front + " " + " ".join(overview)
-    titles = [l.text for l in seg.front if isinstance(l, Line) and "报告" in l.text]
-    for found in (_YEAR_PERIOD.search(text), *(re.search(r"(\d{4})\s*年", t) for t in titles),
-                  _YEAR_OF_REPORT.search(text),
-                  next(filter(None, (_YEAR_LEAD.match(clean(t)) for t in overview)), None)):
-        if found:
-            return int(found.group(1))
-    return published.year - 1 if published else None
+    yield _YEAR_PERIOD.search(text)
+    yield from (re.search(r"(\d{4})\s*年", l.text) for l in seg.front if isinstance(l, Line) and "报告" in l.text)
+    yield _YEAR_OF_REPORT.search(text)
+    yield from (_YEAR_LEAD.match(clean(t)) for t in overview)
 
 
 def _is_agency(text: str) -> bool:
