@@ -231,8 +231,10 @@ def section_tokens(seg: Segments, section: str) -> list[Token]:
             tokens += _text_tokens(block.text, str(block.ref), section, False, _is_cell_like(block.text))
             continue
         for row in block.rows:
-            for i, cell in enumerate(row):
-                tokens += _text_tokens(cell.text, str(cell.ref), section, i == 0 and len(row) > 1, True)
+            row_start = len(row) > 1
+            for cell in row:
+                tokens += _text_tokens(cell.text, str(cell.ref), section, row_start, True)
+                row_start = False
     return tokens
 
 
