@@ -4,6 +4,7 @@ strings, each with a reference back to the source. Segmentation and extraction r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -17,6 +18,10 @@ class Ref:
     node: str | None = None
 
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property  # a Ref is shared by the cells of its line (and by documents), and asked for often
+    def _text(self) -> str:
         if self.page is None and self.bbox is None:  # most refs: a text line or an HTML cell
             if self.node is None and self.line is not None:
                 return f"line {self.line}"
