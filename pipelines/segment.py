@@ -23,7 +23,7 @@ _TITLE_WORDS = re.compile(r"\d{4}\s*年\s*度?|政府信息公开|工作|年度|
 _MENTION = re.compile(r"(?:^|[,，。;；:：、\s“\"])((?:[\u4e00-\u9fff·]{1,20}?)(?:人民政府|局|委员会|办公室|办公厅))")
 _LEVEL_PREFIX = ("省", "市", "县", "区")
 _FIELD_NAME = re.compile(r"^[^:：\d]{1,6}[:：]")  # a crawler's metadata field: "标题: …"
-_AGGREGATE = re.compile(r"(汇总|综合)[^。]{0,40}(各部门|各乡|各街道|区直|市直|县直|各单位)|全[区市县省][^。]{0,12}(收到|受理)")
+_AGGREGATE = re.compile(r"(?:汇总|综合)[^。]{0,40}(?:各部门|各乡|各街道|区直|市直|县直|各单位)|全[区市县省][^。]{0,12}(?:收到|受理)")
 
 
 @lru_cache(maxsize=1 << 16)  # asked of every line and cell; the same texts recur in every report
