@@ -42,7 +42,7 @@ from .values import parse
 
 STAGE = "extract"
 CENT = Decimal("0.01")
-SECTIONS = ("proactive", "applications", "review_litigation")
+SECTIONS = tuple(frames.SECTIONS)  # in document order
 TITLES = {"proactive": "section 二", "applications": "section 三", "review_litigation": "section 四"}
 _UNKNOWN = "?"
 _N_APPLICANT = len(T.APPLICANT_CODES)

@@ -29,8 +29,8 @@ REVIEW_LITIGATION = {
     "report_id": pl.String, "proceeding_code": pl.String, "result_code": pl.String,
     "value": pl.Int64, "raw_text": pl.String, "ref": pl.String, "method": pl.String, "note": pl.String,
 }
-# The frame of each table section, by its name in Extracted and in a chunk's frames.
-SECTIONS = {"applications": APPLICATION, "proactive": PROACTIVE, "review_litigation": REVIEW_LITIGATION}
+# The frame of each table section (二, 三, 四 in document order), by its name in Extracted and in a chunk's frames.
+SECTIONS = {"proactive": PROACTIVE, "applications": APPLICATION, "review_litigation": REVIEW_LITIGATION}
 # A document that stopped at a stage (pipelines.errors.IngestError), before it is recorded in ingest_error.
 ERROR = {"source_uri": pl.String, "sha256": pl.String, "stage": pl.String, "reason": pl.String}
 # How a cell was obtained (pipelines/extract.py): as printed, with a note, cut from a digit run, placed by order.
