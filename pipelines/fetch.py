@@ -25,7 +25,7 @@ import time
 import tomllib
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote_from_bytes, unquote, urljoin, urlparse
@@ -129,8 +129,9 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     entries = _entries(manifest)
     seen = {(e["sha256"], e["source_uri"]) for e in entries}
     first: dict[str, datetime] = {}
+    clock = _FetchClock()
     for e in entries:
-        at = datetime.fromisoformat(e["fetched_at"])
+        at = clock.seen(datetime.fromisoformat(e["fetched_at"]))
         first[e["sha256"]] = min(at, first.get(e["sha256"], at))
     own_client = client is None
     client = client or httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False)
@@ -149,8 +150,7 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
                         result.new += 1
                     if (got.sha256, name) not in seen:
                         seen.add((got.sha256, name))
-                        now = datetime.now(timezone.utc)
-                        now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the manifest keeps it
+                        now = clock.tick()
                         first.setdefault(got.sha256, now)
                         log.write(json.dumps({
                             "sha256": got.sha256, "source_uri": name, "fetched_at": now.isoformat(timespec="milliseconds"),
@@ -173,6 +173,28 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
         if own_client:
             client.close()
     return result
+
+
+class _FetchClock:
+    """The manifest's fetch times: the wall clock to the millisecond (as the manifest keeps them), but
+    never equal to or before the last one. Which version of a report is newer may rest on them
+    (pipelines.identity): two files landed one after the other must not tie by landing in one
+    millisecond, or the choice would depend on the machine's speed, not on the order of arrival."""
+
+    last: datetime | None = None
+
+    def seen(self, at: datetime) -> datetime:
+        """A time already in the manifest."""
+        self.last = max(at, self.last or at)
+        return at
+
+    def tick(self) -> datetime:
+        now = datetime.now(timezone.utc)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        if self.last is not None and now <= self.last:
+            now = self.last + timedelta(milliseconds=1)
+        self.last = now
+        return now
 
 
 # --- sources --------------------------------------------------------------------------------------

@@ -142,6 +142,24 @@ def test_directory_source_lands_every_file(tmp_path):
     assert lines[0]["fetched_at"].endswith("+00:00") and lines[0]["content_type"] is None
 
 
+def test_first_fetch_follows_the_order_of_arrival(tmp_path):
+    """Files landed one after another never share a first fetch time, in this run or against the
+    manifest's last: which version of a report is newer (pipelines.identity) must not depend on how
+    many of them one millisecond held."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for i in range(60):  # tiny files: many land within one millisecond
+        (source / f"{i:03d}.txt").write_bytes(b"report %d" % i)
+    raw = tmp_path / "raw"
+    first = fetch_all([str(source)], raw, project_root=tmp_path)
+    (source / "060.txt").write_bytes(b"report 60")
+    later = fetch_all([str(source)], raw, project_root=tmp_path)
+    seen = [f.first_seen for f in later.files]
+    assert [f.source_uri for f in later.files] == [f"in/{i:03d}.txt" for i in range(61)]
+    assert seen[:60] == [f.first_seen for f in first.files]
+    assert all(a < b for a, b in zip(seen, seen[1:]))
+
+
 def test_content_addressing(tmp_path):
     a, b = tmp_path / "a" / "report.txt", tmp_path / "b" / "copy.TXT"
     for path in (a, b):
