@@ -77,34 +77,38 @@ def extracted_reports(context: dg.AssetExecutionContext, paths: XxgkPaths,
     })
 
 
-@dg.asset(group_name=GROUP)
-def rule_checks(context: dg.AssetExecutionContext, paths: XxgkPaths, extracted_reports: Staged) -> dg.Output[Staged]:
-    """The report rules on the reports new in this run, judged by the GX suites a chunk at a time
-    (their GX Data Docs in dq_dir/gx). The warehouse asset then judges the whole warehouse."""
-    checks, failed = batch.check(extracted_reports, docs_dir=Path(paths.dq_dir) / "gx",
-                                 progress=_progress(context, "checked", "reports"))
-    return dg.Output(extracted_reports, metadata={
-        "checks run": checks, "checks failed": failed,
-        "GX data docs": dg.MetadataValue.path(Path(paths.dq_dir) / "gx" / "index.html"),
-    })
-
-
-@dg.asset(group_name=GROUP)
-def warehouse(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: RunLock, raw_files: fetch.FetchResult,
-              rule_checks: Staged) -> dg.MaterializeResult:
-    """The DuckDB star schema: the new reports loaded, vanished ones retired, one current report per
-    body and year, the warehouse rules checked, the run recorded; its snapshot and data-quality page,
-    published again only when what they show changed."""
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec("rule_checks", group_name=GROUP, deps=["extracted_reports"],
+                     description="The report rules on the reports new in this run, judged by the GX suites "
+                                 "a chunk at a time (their GX Data Docs in dq_dir/gx)."),
+        dg.AssetSpec("warehouse", group_name=GROUP, deps=["rule_checks", "raw_files"],
+                     description="The DuckDB star schema: the new reports loaded, vanished ones retired, one "
+                                 "current report per body and year, the warehouse rules checked, the run "
+                                 "recorded; its snapshot and data-quality page, published again only when "
+                                 "what they show changed."),
+    ],
+    ins={"raw_files": dg.AssetIn(), "extracted_reports": dg.AssetIn()},
+)
+def check_and_load(context: dg.AssetExecutionContext, paths: XxgkPaths, run_lock: RunLock,
+                   raw_files: fetch.FetchResult, extracted_reports: Staged):
+    """Both in one step, so that GX judges the next chunks while DuckDB loads the one before; the
+    template_rules checks then judge the whole warehouse."""
     db, snapshot, page = Path(paths.warehouse_db), Path(paths.snapshot_db), Path(paths.dq_dir) / "index.html"
     start = time.perf_counter()
-    loaded = batch.load_staged(db, rule_checks, context.run.run_id, raw_files.errors, landed=raw_files.files,
-                               progress=_progress(context, "loaded", "reports"))
-    rule_checks.remove()
-    seconds = {"load and warehouse checks": time.perf_counter() - start}
+    judged, loaded = batch.check_and_load(db, extracted_reports, context.run.run_id, raw_files.errors,
+                                          landed=raw_files.files, docs_dir=Path(paths.dq_dir) / "gx",
+                                          progress=_progress(context, "checked and loaded", "reports"))
+    extracted_reports.remove()
+    seconds = {"check, load and warehouse checks": time.perf_counter() - start}
+    yield dg.MaterializeResult(asset_key="rule_checks", metadata={
+        "checks run": sum(j.checks for j in judged), "checks failed": sum(j.failed for j in judged),
+        "GX data docs": dg.MetadataValue.path(Path(paths.dq_dir) / "gx" / "index.html"),
+    })
     seconds |= batch.publish(db, snapshot, page, Path(paths.raw_dir), loaded.state)
     with load.read_only(snapshot) as con:
         rows = load.row_counts(con)
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(asset_key="warehouse", metadata={
         **{f"seconds: {stage}": n for stage, n in seconds.items()}, "reports written": loaded.written,
         "snapshot and page published": "publish snapshot" in seconds,
         "path": dg.MetadataValue.path(db), "snapshot": dg.MetadataValue.path(snapshot),
@@ -118,7 +122,7 @@ def check_name(rule_id: str) -> str:
 
 
 @dg.multi_asset_check(
-    specs=[dg.AssetCheckSpec(check_name(r.id), asset=warehouse, description=r.description) for r in RULES],
+    specs=[dg.AssetCheckSpec(check_name(r.id), asset="warehouse", description=r.description) for r in RULES],
 )
 def template_rules(paths: XxgkPaths):
     """One result per rule over the current reports of the warehouse (its snapshot), not the run's batch:
@@ -171,7 +175,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, paths: XxgkPaths):
 
 
 defs = dg.Definitions(
-    assets=[raw_files, extracted_reports, rule_checks, warehouse],
+    assets=[raw_files, extracted_reports, check_and_load],
     asset_checks=[template_rules],
     jobs=[xxgk_nightly],
     schedules=[nightly_schedule],

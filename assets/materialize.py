@@ -57,7 +57,7 @@ def _shown(path: str | Path) -> str:
 
 def main(definitions: dg.Definitions = defs) -> int:
     logging.getLogger("dagster").setLevel(logging.WARNING)
-    progress.keep_terminal()  # a line per stage on the terminal: fetched, extracted, checked, loaded
+    progress.keep_terminal()  # a line per stage on the terminal: fetched, extracted, checked and loaded
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with instance:
         result = run(definitions, instance)

@@ -37,7 +37,7 @@ from assets.resources import XxgkPaths, resources  # noqa: E402
 
 MB = 2**20
 CHANGED_SHARE = 0.01
-ECL_STEPS = ("extracted_reports", "rule_checks", "warehouse")  # extract, check, load (and publish)
+ECL_STEPS = ("extracted_reports", "check_and_load")  # extract, then check and load (and publish)
 
 
 def log(message: str) -> None:

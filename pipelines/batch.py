@@ -1,10 +1,11 @@
 """The batch as plain Python (no Dagster), streamed in chunks: extract, check, load.
 
 `extract` writes each chunk of extracted reports to a staging directory (pipelines.staging),
-`check` adds each chunk's verdicts, `load` writes each chunk in one transaction and then judges the
-warehouse as a whole: memory is bounded by the chunk, not the batch. Each function is one stage;
-the Dagster assets, the tests and the benchmarks call them, so the pipeline has one implementation
-whatever runs it (`run` chains them).
+`check` adds each chunk's verdicts, `load_staged` writes each chunk in one transaction and then
+judges the warehouse as a whole: memory is bounded by the chunk, not the batch. `check_and_load`
+runs the two at once, GX judging the next chunks in a thread while DuckDB writes the one before.
+Each function is one stage; the Dagster assets, the tests and the benchmarks call them, so the
+pipeline has one implementation whatever runs it (`run` chains them).
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import resource
 import signal
 import time
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -318,6 +320,8 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
     more after a crashed worker: a chunk holds whole parts). Workers build each part's frames."""
     root = Path(root)
     staging.clear(root)
+    if files:  # the check step will need GX: its import (seconds) overlaps the extraction
+        validate.import_in_background()
     workers = workers or os.cpu_count() or 1
     chunks, reports, failed, parts, held = [], 0, 0, [], 0
 
@@ -341,24 +345,32 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
     return Staged(root, tuple(chunks), reports, failed)
 
 
-def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tuple[int, int]:
-    """Judge every report rule on every staged report with the GX suites (expectations/), the checks
-    of a few chunks (JUDGE_ROWS) per GX validation, and stage each chunk's verdicts. With `docs_dir`,
-    GX Data Docs of the run's validations are built there. Great Expectations is not even imported
-    when nothing was extracted. Returns (checks, failed)."""
-    suites, total, failed, done = None, 0, 0, 0
-    waiting: list[tuple[Path, pl.DataFrame, pl.DataFrame]] = []  # (chunk, its reports, its checks)
+class Judged(NamedTuple):
+    """A staged chunk whose verdicts are staged too."""
 
-    def judge() -> None:
-        nonlocal total, failed, done
-        judged = suites.judge(pl.concat([checks for _, _, checks in waiting]))
-        for chunk, reports, checks in waiting:
+    chunk: Path
+    checks: int
+    failed: int
+
+
+def check(staged: Staged, *, docs_dir: Path | None = None) -> Iterator[Judged]:
+    """Judge every report rule on every staged report with the GX suites (expectations/), the checks
+    of a few chunks (JUDGE_ROWS) per GX validation, stage each chunk's verdicts and yield the chunks
+    in order (those without reports too). With `docs_dir`, GX Data Docs of the run's validations are
+    built there. Great Expectations is not even imported when nothing was extracted."""
+    suites = None
+    waiting: list[tuple[Path, pl.DataFrame | None]] = []  # (chunk, its checks; None: it has no reports)
+
+    def judge() -> Iterator[Judged]:
+        rows = [checks for _, checks in waiting if checks is not None]
+        judged = suites.judge(pl.concat(rows)) if rows else None
+        for chunk, checks in waiting:
+            if checks is None:
+                yield Judged(chunk, 0, 0)
+                continue
             verdicts, judged = judged.head(checks.height), judged.slice(checks.height)
             staging.add(chunk, "checks", verdicts)
-            total, failed = total + verdicts.height, failed + verdicts.filter(~pl.col("passed")).height
-            done += reports.height
-            if progress:
-                progress(done, staged.reports, reports["source_uri"][-1])
+            yield Judged(chunk, verdicts.height, verdicts.filter(~pl.col("passed")).height)
         waiting.clear()
 
     for chunk in staged.chunks:
@@ -366,18 +378,35 @@ def check(staged: Staged, *, docs_dir: Path | None = None, progress=None) -> tup
                  ("reports", "applications", "proactive", "review_litigation", "used")}
         reports = parts["reports"]
         if reports.is_empty():
+            waiting.append((chunk, None))
             continue
         suites = suites or validate.Suites()
-        waiting.append((chunk, reports, validate.build_checks(
+        waiting.append((chunk, validate.build_checks(
             parts["applications"], parts["review_litigation"], parts["proactive"],
             dict(zip(reports["report_id"], reports["template_version"])), parts["used"])))
-        if sum(checks.height for _, _, checks in waiting) >= JUDGE_ROWS:
-            judge()
-    if waiting:
-        judge()
+        if sum(checks.height for _, checks in waiting if checks is not None) >= JUDGE_ROWS:
+            yield from judge()
+    yield from judge()
     if suites is not None and docs_dir is not None:
         suites.build_docs(docs_dir)
-    return total, failed
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def _ahead(items: Iterator[T], n: int) -> Iterator[T]:
+    """`items`, computed in a thread up to `n` ahead of the consumer; an exception raised there is
+    raised here. (GX judging is Python and holds the GIL; DuckDB, writing meanwhile, releases it.)"""
+    with ThreadPoolExecutor(1, thread_name_prefix="ahead") as pool:
+        pending = deque(pool.submit(next, items, _END) for _ in range(n))  # one thread: in order
+        try:
+            while (item := pending.popleft().result()) is not _END:
+                pending.append(pool.submit(next, items, _END))
+                yield item
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 @dataclass(frozen=True)
@@ -387,9 +416,10 @@ class Loaded:
 
 
 def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[IngestError] = (),
-                landed: list[RawFile] | None = None, progress=None) -> Loaded:
-    """Load the staged reports (each chunk in one transaction) and record every failure; the one writer.
-    `progress(done, total, uri)` is called after each chunk.
+                landed: list[RawFile] | None = None, progress=None, chunks: Iterable[Path] | None = None) -> Loaded:
+    """Load the staged reports (each chunk in one transaction, `chunks` as they come, by default all
+    of `staged`'s) and record every failure; the one writer. `progress(done, total, uri)` is called
+    after each chunk.
 
     Then the warehouse as a whole: with `landed` (every file the sources gave this run), reports
     and errors of documents no longer served are retired; which report of each body and year is
@@ -403,7 +433,7 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
         # One DuckDB thread while loading chunks: with more, an insert writes its row groups at once and
         # the next checkpoint compresses them again (100,000 reports: a quarter less wall and CPU time).
         con.execute("SET threads = 1")
-        for chunk in staged.chunks:
+        for chunk in staged.chunks if chunks is None else chunks:
             parts = {name: staged.read(chunk, name) for name in staging.SCHEMAS}
             for uri, sha, stage, reason in parts["errors"].iter_rows():
                 load.record_error(con, uri, sha, stage, reason, now, PARSER_VERSION)
@@ -427,6 +457,20 @@ def load_staged(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[I
         return Loaded(written, load.state(con))
     finally:
         con.close()
+
+
+def check_and_load(db_path: Path, staged: Staged, run_id: str, fetch_errors: list[IngestError] = (),
+                   landed: list[RawFile] | None = None, *, docs_dir: Path | None = None,
+                   progress=None) -> tuple[list[Judged], Loaded]:
+    """`check` and `load_staged` at once: GX judges the next chunks (two at most) while DuckDB writes
+    the one before. Returns the judged chunks and what the load did."""
+    judged: list[Judged] = []
+
+    def chunks() -> Iterator[Path]:
+        for done in _ahead(check(staged, docs_dir=docs_dir), 2):
+            judged.append(done)
+            yield done.chunk
+    return judged, load_staged(db_path, staged, run_id, fetch_errors, landed, progress, chunks())
 
 
 def publish(db_path: Path, snapshot_path: Path, page: Path, raw_dir: Path, state: tuple) -> dict[str, float]:
@@ -466,9 +510,8 @@ def _has_parser_version(con: duckdb.DuckDBPyConnection) -> bool:
 def run(db_path: Path, files: list[RawFile], root: Path, run_id: str, fetch_errors: list[IngestError] = (),
         landed: list[RawFile] | None = None, *, workers: int | None = None, limits: Limits = Limits(),
         chunk: int = CHUNK) -> Loaded:
-    """The three stages on `files` (staged under `root`, removed after the load)."""
+    """The stages on `files` (staged under `root`, removed after the load)."""
     staged = extract(files, root, workers=workers, limits=limits, chunk=chunk)
-    check(staged)
-    loaded = load_staged(db_path, staged, run_id, fetch_errors, landed)
+    _, loaded = check_and_load(db_path, staged, run_id, fetch_errors, landed)
     staged.remove()
     return loaded

@@ -127,7 +127,8 @@ def test_check_stages_each_chunks_verdicts(tmp_path):
     files = fetch.fetch_all([str(SAMPLE)], tmp_path / "raw").files
     staged = batch.extract(files, tmp_path / "staging", workers=1, chunk=2)
     assert len(staged.chunks) >= 3
-    total, failed = batch.check(staged)
+    judged = list(batch.check(staged))
+    assert [j.chunk for j in judged] == list(staged.chunks)
     expected = []
     for chunk in staged.chunks:
         reports = staged.read(chunk, "reports")
@@ -138,5 +139,6 @@ def test_check_stages_each_chunks_verdicts(tmp_path):
         expected.append(validate.judge(unjudged))
         assert staged.read(chunk, "checks").equals(expected[-1]), chunk
     everything = pl.concat(expected)
-    assert (total, failed) == (everything.height, everything.filter(~pl.col("passed")).height)
-    assert failed > 0
+    assert [(j.checks, j.failed) for j in judged] == [(e.height, e.filter(~pl.col("passed")).height)
+                                                        for e in expected]
+    assert everything.filter(~pl.col("passed")).height > 0

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import corpus  # noqa: E402
 
 TRIES = int(os.environ.get("XXGK_KILL_TRIES", "2"))
-STAGES = ("FETCH", "EXTRACT", "CHECK", "LOAD", "PUBLISH")  # what tests/kill_run.py prints as it goes
+STAGES = ("FETCH", "EXTRACT", "CHECK_AND_LOAD", "PUBLISH")  # what tests/kill_run.py prints as it goes
 # Columns that say when or by which run a row was written, or what that one run did (a re-run after a
 # kill writes what the killed run did not; a supersession reason and the content hash include fetch
 # times); everything else must be equal.

@@ -89,7 +89,6 @@ def test_make_run_shows_each_stage_on_a_terminal(tmp_path):
     os.close(master)
     assert process.wait(timeout=300) == 0, process.stderr.read()
     n = len(SEEDS)
-    for line in (f"fetched {n}/{n} files", f"extracted {n}/{n} documents", f"checked {n}/{n} reports",
-                 f"loaded {n}/{n} reports"):
+    for line in (f"fetched {n}/{n} files", f"extracted {n}/{n} documents", f"checked and loaded {n}/{n} reports"):
         assert re.search(re.escape(line) + r" \([\d,.]+/s\)\r?\n", shown), line
     assert f"reports current: {n}" in shown
