@@ -3,6 +3,7 @@ committed GX suites: the same `passed` on every check row, on real, damaged and 
 
 from decimal import Decimal
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -142,3 +143,19 @@ def test_check_stages_each_chunks_verdicts(tmp_path):
     assert [(j.checks, j.failed) for j in judged] == [(e.height, e.filter(~pl.col("passed")).height)
                                                         for e in expected]
     assert everything.filter(~pl.col("passed")).height > 0
+
+
+def test_check_and_load_stops_at_a_chunk_it_cannot_check(tmp_path, monkeypatch):
+    """The check runs in a thread ahead of the load: a chunk it cannot read stops the step with that
+    error (it neither hangs nor is lost), the chunks before it are loaded and none after it."""
+    monkeypatch.setattr(batch, "JUDGE_ROWS", 1)  # a GX validation per chunk
+    files = fetch.fetch_all([str(SAMPLE)], tmp_path / "raw").files
+    staged = batch.extract(files, tmp_path / "staging", workers=1, chunk=2)
+    broken = staged.chunks[2]
+    (broken / "applications.parquet").write_bytes(b"not parquet")
+    with pytest.raises(pl.exceptions.ComputeError, match="parquet"):
+        batch.check_and_load(tmp_path / "w.duckdb", staged, "run")
+    before = pl.concat([staged.read(chunk, "reports") for chunk in staged.chunks[:2]])
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert sorted(r for (r,) in con.execute("SELECT report_id FROM dim_report").fetchall()) == \
+            sorted(before["report_id"])
