@@ -9,6 +9,8 @@ metadata), reports per second per core, and the peak RSS of the whole process tr
 and its extraction workers, summed, sampled every 0.1 s). For the steps that extract, check and
 load (ECL_STEPS), reports per second per core of their wall time, and reports per CPU-second the
 process tree spent in them (what a core does when it is busy: the serial steps leave one idle).
+Beside them, how fast one core extracts a text report of the corpus today (`extract_speed.text_ms`):
+this shared machine's speed differs from day to day, so compare runs of different days with it.
 Results go to stdout and <out>/scale-N/results.md.
 
     .venv/bin/python benchmarks/scale.py --reports 1000 10000 [--html-share 0.5] [--out benchmarks/out]
@@ -30,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import corpus  # noqa: E402
 import dagster as dg  # noqa: E402
+import extract_speed  # noqa: E402
 
 from assets import materialize  # noqa: E402
 from assets.definitions import defs  # noqa: E402
@@ -186,6 +189,7 @@ def run(n: int, html_share: float, out: Path, keep: bool) -> str:
     log(f"corpus: {n} reports ({html_share:.0%} web pages) in {corpus_dir}")
     entries = corpus.build(corpus_dir, n, html_share=html_share)
     size = sum((corpus_dir / e.name).stat().st_size for e in entries)
+    text_ms = extract_speed.text_ms(corpus_dir, [e.name for e in entries])
     shutil.rmtree(base / "deployment", ignore_errors=True)
     paths = deployment(base / "deployment", corpus_dir)
     cores = os.cpu_count() or 1
@@ -202,7 +206,8 @@ def run(n: int, html_share: float, out: Path, keep: bool) -> str:
     warehouse = Path(paths.warehouse_db).stat().st_size / MB
     text = (f"## {n:,} reports{'' if html_share else ', text only'}\n\n- corpus: {n:,} reports, {size / MB:,.0f} MB "
             f"({kinds['.txt']:,} text, {kinds['.html']:,} web pages); warehouse {warehouse:,.0f} MB\n"
-            f"- machine: {cores} cores, {os.uname().sysname} {os.uname().release}\n\n"
+            f"- machine: {cores} cores, {os.uname().sysname} {os.uname().release}; one core extracts a text report "
+            f"in {text_ms:.2f} ms of CPU (`extract_speed.py`'s measure: how fast the machine is today)\n\n"
             f"{table(n, [full, quiet, one], cores)}\n")
     (base / "results.md").write_text(text, encoding="utf-8")
     if not keep:
