@@ -129,10 +129,11 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     entries = _entries(manifest)
     seen = {(e["sha256"], e["source_uri"]) for e in entries}
     first: dict[str, datetime] = {}
-    clock = _FetchClock()
+    last = None  # the manifest's latest fetch time
     for e in entries:
-        at = clock.seen(datetime.fromisoformat(e["fetched_at"]))
+        at = datetime.fromisoformat(e["fetched_at"])
         first[e["sha256"]] = min(at, first.get(e["sha256"], at))
+        last = max(at, last or at)
     own_client = client is None
     client = client or httpx.Client(headers={"User-Agent": settings.user_agent}, follow_redirects=False)
     state = _State(raw_dir, landed)
@@ -150,7 +151,7 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
                         result.new += 1
                     if (got.sha256, name) not in seen:
                         seen.add((got.sha256, name))
-                        now = clock.tick()
+                        now = last = _fetch_time(last)
                         first.setdefault(got.sha256, now)
                         log.write(json.dumps({
                             "sha256": got.sha256, "source_uri": name, "fetched_at": now.isoformat(timespec="milliseconds"),
@@ -175,26 +176,14 @@ def fetch_all(uris: list[str], raw_dir: Path, *, settings: FetchSettings = Fetch
     return result
 
 
-class _FetchClock:
-    """The manifest's fetch times: the wall clock to the millisecond (as the manifest keeps them), but
-    never equal to or before the last one. Which version of a report is newer may rest on them
-    (pipelines.identity): two files landed one after the other must not tie by landing in one
-    millisecond, or the choice would depend on the machine's speed, not on the order of arrival."""
-
-    last: datetime | None = None
-
-    def seen(self, at: datetime) -> datetime:
-        """A time already in the manifest."""
-        self.last = max(at, self.last or at)
-        return at
-
-    def tick(self) -> datetime:
-        now = datetime.now(timezone.utc)
-        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-        if self.last is not None and now <= self.last:
-            now = self.last + timedelta(milliseconds=1)
-        self.last = now
-        return now
+def _fetch_time(last: datetime | None) -> datetime:
+    """Now, to the millisecond as the manifest keeps it, but after `last`, the manifest's latest. Which
+    version of a report is newer may rest on it (pipelines.identity): two files landed one after the
+    other must not tie by landing in one millisecond, or the choice would depend on the machine's
+    speed, not on the order of arrival."""
+    now = datetime.now(timezone.utc)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    return max(now, last + timedelta(milliseconds=1)) if last else now
 
 
 # --- sources --------------------------------------------------------------------------------------
