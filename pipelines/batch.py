@@ -24,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 
 import duckdb
@@ -359,15 +359,12 @@ def check(staged: Staged, *, docs_dir: Path | None = None) -> Iterator[Judged]:
     in order (those without reports too). With `docs_dir`, GX Data Docs of the run's validations are
     built there. Great Expectations is not even imported when nothing was extracted."""
     suites = None
-    waiting: list[tuple[Path, pl.DataFrame | None]] = []  # (chunk, its checks; None: it has no reports)
+    waiting: list[tuple[Path, pl.DataFrame]] = []  # (chunk, its checks)
 
     def judge() -> Iterator[Judged]:
-        rows = [checks for _, checks in waiting if checks is not None]
-        judged = suites.judge(pl.concat(rows)) if rows else None
+        judged = pl.concat([checks for _, checks in waiting])
+        judged = suites.judge(judged) if suites else judged.with_columns(passed=pl.lit(None, pl.Boolean))
         for chunk, checks in waiting:
-            if checks is None:
-                yield Judged(chunk, 0, 0)
-                continue
             verdicts, judged = judged.head(checks.height), judged.slice(checks.height)
             staging.add(chunk, "checks", verdicts)
             yield Judged(chunk, verdicts.height, verdicts.filter(~pl.col("passed")).height)
@@ -377,27 +374,27 @@ def check(staged: Staged, *, docs_dir: Path | None = None) -> Iterator[Judged]:
         parts = {name: staged.read(chunk, name) for name in
                  ("reports", "applications", "proactive", "review_litigation", "used")}
         reports = parts["reports"]
-        if reports.is_empty():
-            waiting.append((chunk, None))
+        if reports.is_empty():  # only failed documents: no checks
+            waiting.append((chunk, frames.empty(frames.CHECK)))
             continue
         suites = suites or validate.Suites()
         waiting.append((chunk, validate.build_checks(
             parts["applications"], parts["review_litigation"], parts["proactive"],
             dict(zip(reports["report_id"], reports["template_version"])), parts["used"])))
-        if sum(checks.height for _, checks in waiting if checks is not None) >= JUDGE_ROWS:
+        if sum(checks.height for _, checks in waiting) >= JUDGE_ROWS:
             yield from judge()
-    yield from judge()
+    if waiting:
+        yield from judge()
     if suites is not None and docs_dir is not None:
         suites.build_docs(docs_dir)
 
 
-T = TypeVar("T")
 _END = object()
 
 
-def _ahead(items: Iterator[T], n: int) -> Iterator[T]:
+def _ahead(items: Iterator, n: int) -> Iterator:
     """`items`, computed in a thread up to `n` ahead of the consumer; an exception raised there is
-    raised here. (GX judging is Python and holds the GIL; DuckDB, writing meanwhile, releases it.)"""
+    raised here. (GX judging is Python; DuckDB, writing meanwhile, releases the GIL part of the time.)"""
     with ThreadPoolExecutor(1, thread_name_prefix="ahead") as pool:
         pending = deque(pool.submit(next, items, _END) for _ in range(n))  # one thread: in order
         try:

@@ -13,7 +13,7 @@ from pipelines.errors import IngestError
 from pipelines.ingest import process
 
 import damage
-from conftest import FIXTURES, SAMPLE
+from conftest import FIXTURES, SAMPLE, SEEDS
 from gold import gold_frames, planted
 
 VARIANTS_PER_CLASS = 100
@@ -159,3 +159,21 @@ def test_check_and_load_stops_at_a_chunk_it_cannot_check(tmp_path, monkeypatch):
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         assert sorted(r for (r,) in con.execute("SELECT report_id FROM dim_report").fetchall()) == \
             sorted(before["report_id"])
+
+
+def test_a_chunk_of_failed_documents_is_loaded_in_its_turn(tmp_path):
+    """A chunk that holds only a document that failed has no checks; `check` still yields it in order,
+    and the load records its failure beside the reports of the other chunks."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for seed in SEEDS:
+        (source / seed.name).write_bytes(seed.read_bytes())
+    (source / "zz_not_a_report.txt").write_text("not a report at all", encoding="utf-8")
+    files = fetch.fetch_all([str(source)], tmp_path / "raw", project_root=tmp_path).files
+    staged = batch.extract(files, tmp_path / "staging", workers=1, chunk=1)
+    judged, loaded = batch.check_and_load(tmp_path / "w.duckdb", staged, "run")
+    assert [j.chunk for j in judged] == list(staged.chunks)
+    assert (judged[-1].checks, judged[-1].failed) == (0, 0) and all(j.checks for j in judged[:-1])
+    assert loaded.written == len(SEEDS)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT source_uri FROM ingest_error").fetchall() == [("in/zz_not_a_report.txt",)]
