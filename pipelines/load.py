@@ -26,6 +26,9 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_VERSION = "4"
 # DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk.
 MEMORY = {"memory_limit": "512MB"}
+# How a writing connection compresses: without FSST, which the warehouse's strings (ids and codes, held
+# as dictionaries) do not need. Choosing it cost an eighth of the load's time; the file is as small.
+WRITING = "SET disabled_compression_methods = 'fsst'"
 
 FACT_COLUMNS = {
     "fact_application": list(frames.APPLICATION),
@@ -51,6 +54,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), config=MEMORY)
     try:
+        con.execute(WRITING)
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
         found = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if found and found[0] != SCHEMA_VERSION:
@@ -320,6 +324,7 @@ def publish(db_path: Path, snapshot_path: Path) -> None:
     tmp = snapshot_path.with_name(f".{snapshot_path.name}.tmp")
     try:
         with duckdb.connect(str(db_path), config=MEMORY) as con:
+            con.execute(WRITING)
             con.execute("CHECKPOINT")
             shutil.copyfile(db_path, tmp)
         tmp.chmod(0o444)
