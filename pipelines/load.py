@@ -24,10 +24,14 @@ from .labels import clean
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_VERSION = "4"
-# DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk.
-MEMORY = {"memory_limit": "512MB"}
+# Every connection to a warehouse file (one process's connections to a file must agree):
+# - DuckDB's own memory (default: 80 % of the machine); past it, large joins and sorts spill to disk;
+# - a new file is written in DuckDB 1.3's storage format (DuckDB 1.3 or later reads it): its string
+#   compression costs a seventh less load time than the default, 0.10.2's, and the file is smaller.
+CONFIG = {"memory_limit": "512MB", "storage_compatibility_version": "v1.3.0"}
 # How a writing connection compresses: without FSST, which the warehouse's strings (ids and codes, held
-# as dictionaries) do not need. Choosing it cost an eighth of the load's time; the file is as small.
+# as dictionaries) do not need. In a file of the 0.10.2 format (a warehouse made before 2026-12-04),
+# choosing it cost an eighth of the load's time; the file is as small.
 WRITING = "SET disabled_compression_methods = 'fsst'"
 
 FACT_COLUMNS = {
@@ -52,7 +56,7 @@ def connect(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the warehouse, apply schema.sql and views.sql, rebuild the dimensions."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), config=MEMORY)
+    con = duckdb.connect(str(path), config=CONFIG)
     try:
         con.execute(WRITING)
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
@@ -323,7 +327,7 @@ def publish(db_path: Path, snapshot_path: Path) -> None:
         raise FileNotFoundError(db_path)
     tmp = snapshot_path.with_name(f".{snapshot_path.name}.tmp")
     try:
-        with duckdb.connect(str(db_path), config=MEMORY) as con:
+        with duckdb.connect(str(db_path), config=CONFIG) as con:
             con.execute(WRITING)
             con.execute("CHECKPOINT")
             shutil.copyfile(db_path, tmp)
@@ -369,7 +373,7 @@ def published_state(snapshot_path: Path) -> tuple | None:
 
 def read_only(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A reading connection to a warehouse or snapshot, within the pipeline's memory limit."""
-    return duckdb.connect(str(path), read_only=True, config=MEMORY)
+    return duckdb.connect(str(path), read_only=True, config=CONFIG)
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
