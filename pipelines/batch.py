@@ -320,8 +320,6 @@ def extract(files: list[RawFile], root: Path, *, workers: int | None = None, lim
     more after a crashed worker: a chunk holds whole parts). Workers build each part's frames."""
     root = Path(root)
     staging.clear(root)
-    if files:  # the check step will need GX: its import (seconds) overlaps the extraction
-        validate.import_in_background()
     workers = workers or os.cpu_count() or 1
     chunks, reports, failed, parts, held = [], 0, 0, [], 0
 
@@ -353,12 +351,13 @@ class Judged(NamedTuple):
     failed: int
 
 
-def check(staged: Staged, *, docs_dir: Path | None = None) -> Iterator[Judged]:
-    """Judge every report rule on every staged report with the GX suites (expectations/), the checks
-    of a few chunks (JUDGE_ROWS) per GX validation, stage each chunk's verdicts and yield the chunks
-    in order (those without reports too). With `docs_dir`, GX Data Docs of the run's validations are
-    built there. Great Expectations is not even imported when nothing was extracted."""
-    suites = None
+def check(staged: Staged, *, docs_dir: Path | None = None,
+          suites: validate.Suites | None = None) -> Iterator[Judged]:
+    """Judge every report rule on every staged report with the GX suites (expectations/; `suites`, or
+    set up at the first report), the checks of a few chunks (JUDGE_ROWS) per GX validation, stage each
+    chunk's verdicts and yield the chunks in order (those without reports too). With `docs_dir`, GX
+    Data Docs of the run's validations are built there. Great Expectations is not even imported when
+    nothing was extracted."""
     waiting: list[tuple[Path, pl.DataFrame]] = []  # (chunk, its checks)
 
     def judge() -> Iterator[Judged]:
@@ -462,9 +461,13 @@ def check_and_load(db_path: Path, staged: Staged, run_id: str, fetch_errors: lis
     """`check` and `load_staged` at once: GX judges the next chunks (two at most) while DuckDB writes
     the one before. Returns the judged chunks and what the load did."""
     judged: list[Judged] = []
+    # GX is imported and set up here, before the check thread starts: an import running in a thread
+    # beside other imports can leave a module half-initialised for the rest of the process (seen once,
+    # sqlalchemy's, when GX's import ran in a thread during the extraction step).
+    suites = validate.Suites() if staged.reports else None
 
     def chunks() -> Iterator[Path]:
-        for done in _ahead(check(staged, docs_dir=docs_dir), 2):
+        for done in _ahead(check(staged, docs_dir=docs_dir, suites=suites), 2):
             judged.append(done)
             yield done.chunk
     return judged, load_staged(db_path, staged, run_id, fetch_errors, landed, progress, chunks())

@@ -12,10 +12,8 @@ the functions that need it (the import takes seconds), so importing this module 
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
-import threading
 from decimal import Decimal
 from pathlib import Path
 
@@ -151,20 +149,6 @@ def build_checks(applications: pl.DataFrame, review_litigation: pl.DataFrame, pr
             .with_columns(pl.col("role").fill_null("tested"))
             .select(pl.col(name).cast(dtype) for name, dtype in frames.CHECK.items())
             .collect())
-
-
-def import_in_background() -> None:
-    """Start importing Great Expectations in a thread, so that `Suites` later finds it imported (or
-    half way): the batch calls this when it starts extracting, and the import overlaps that."""
-    if "great_expectations" not in sys.modules:
-        threading.Thread(target=_import_gx, name="import-gx", daemon=True).start()
-
-
-def _import_gx() -> None:
-    try:
-        importlib.import_module("great_expectations")
-    except Exception:  # noqa: BLE001 - raised again, where it can be handled, by the import that needs it
-        pass
 
 
 class Suites:
