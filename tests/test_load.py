@@ -135,6 +135,23 @@ def test_reconnect_and_reload_in_a_new_session_change_nothing(tmp_path):
         assert load.table_digest(con) == digest
 
 
+def test_a_new_warehouse_opens_in_duckdb_1_3_and_an_older_file_still_loads(tmp_path):
+    """The README's promise: a new warehouse is in DuckDB 1.3's storage format (DuckDB 1.3 and later open
+    it); a file in DuckDB's default format (a warehouse made before) keeps it and loads as before."""
+    new, old = tmp_path / "new.duckdb", tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()
+    for path in (new, old):
+        with load.connect(path) as con:
+            assert load_sample(con)
+    formats = {}
+    for path in (new, old):
+        with duckdb.connect(str(path), read_only=True) as con:
+            formats[path.stem] = con.execute("SELECT tags['storage_version'] FROM duckdb_databases() "
+                                             "WHERE database_name = ?", [path.stem]).fetchone()[0]
+            assert con.execute("SELECT count(*) FROM dim_report").fetchone()[0] == 1
+    assert formats["new"] == "v1.3.0+" and formats["old"] != formats["new"]
+
+
 def test_other_schema_version_is_refused(tmp_path):
     path = tmp_path / "xxgk.duckdb"
     with load.connect(path) as con:
