@@ -351,18 +351,16 @@ class Judged(NamedTuple):
     failed: int
 
 
-def check(staged: Staged, *, docs_dir: Path | None = None,
-          suites: validate.Suites | None = None) -> Iterator[Judged]:
-    """Judge every report rule on every staged report with the GX suites (expectations/; `suites`, or
-    set up at the first report), the checks of a few chunks (JUDGE_ROWS) per GX validation, stage each
-    chunk's verdicts and yield the chunks in order (those without reports too). With `docs_dir`, GX
-    Data Docs of the run's validations are built there. Great Expectations is not even imported when
-    nothing was extracted."""
+def check(staged: Staged, suites: validate.Suites | None, *, docs_dir: Path | None = None) -> Iterator[Judged]:
+    """Judge every report rule on every staged report with `suites` (the GX suites of expectations/;
+    None only when `staged` holds no report), the checks of a few chunks (JUDGE_ROWS) per GX
+    validation, stage each chunk's verdicts and yield the chunks in order (those without reports too).
+    With `docs_dir`, GX Data Docs of the run's validations are built there."""
     waiting: list[tuple[Path, pl.DataFrame]] = []  # (chunk, its checks)
 
     def judge() -> Iterator[Judged]:
         judged = pl.concat([checks for _, checks in waiting])
-        judged = suites.judge(judged) if suites else judged.with_columns(passed=pl.lit(None, pl.Boolean))
+        judged = judged.with_columns(passed=pl.lit(None, pl.Boolean)) if judged.is_empty() else suites.judge(judged)
         for chunk, checks in waiting:
             verdicts, judged = judged.head(checks.height), judged.slice(checks.height)
             staging.add(chunk, "checks", verdicts)
@@ -376,7 +374,6 @@ def check(staged: Staged, *, docs_dir: Path | None = None,
         if reports.is_empty():  # only failed documents: no checks
             waiting.append((chunk, frames.empty(frames.CHECK)))
             continue
-        suites = suites or validate.Suites()
         waiting.append((chunk, validate.build_checks(
             parts["applications"], parts["review_litigation"], parts["proactive"],
             dict(zip(reports["report_id"], reports["template_version"])), parts["used"])))
@@ -459,7 +456,8 @@ def check_and_load(db_path: Path, staged: Staged, run_id: str, fetch_errors: lis
                    landed: list[RawFile] | None = None, *, docs_dir: Path | None = None,
                    progress=None) -> tuple[list[Judged], Loaded]:
     """`check` and `load_staged` at once: GX judges the next chunks (two at most) while DuckDB writes
-    the one before. Returns the judged chunks and what the load did."""
+    the one before. Returns the judged chunks and what the load did. Great Expectations is not even
+    imported when nothing was extracted."""
     judged: list[Judged] = []
     # GX is imported and set up here, before the check thread starts: an import running in a thread
     # beside other imports can leave a module half-initialised for the rest of the process (seen once,
@@ -467,7 +465,7 @@ def check_and_load(db_path: Path, staged: Staged, run_id: str, fetch_errors: lis
     suites = validate.Suites() if staged.reports else None
 
     def chunks() -> Iterator[Path]:
-        for done in _ahead(check(staged, docs_dir=docs_dir, suites=suites), 2):
+        for done in _ahead(check(staged, suites, docs_dir=docs_dir), 2):
             judged.append(done)
             yield done.chunk
     return judged, load_staged(db_path, staged, run_id, fetch_errors, landed, progress, chunks())
