@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from pipelines import progress, report
+from pipelines import load, progress, report
 
 from .definitions import defs, xxgk_nightly
 from .resources import XxgkPaths
@@ -28,7 +27,7 @@ def run(definitions: dg.Definitions, instance: dg.DagsterInstance) -> dg.Execute
 
 def summary(paths: XxgkPaths) -> str:
     """Reports loaded, documents failed and rules failed per report, and where the outputs are."""
-    with duckdb.connect(paths.warehouse_db, read_only=True) as con:
+    with load.read_only(paths.warehouse_db) as con:
         lines = report.summary(con)
     lines += [f"warehouse: {_shown(paths.warehouse_db)}", f"snapshot:  {_shown(paths.snapshot_db)} (open it read-only)",
               f"data quality: {_shown(Path(paths.dq_dir) / 'index.html')}"]
